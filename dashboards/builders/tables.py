@@ -1,0 +1,118 @@
+"""Tables for people to read and files for them to download. Pure functions."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+from ..schema import Table
+from . import text as t
+
+# Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def neutralise(value):
+    """Prefix text that a spreadsheet would treat as a formula with an apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False) -> bytes:
+    """CSV (UTF-8) safe to open in a spreadsheet; with hxl, the table's hashtag row under the header."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    buffer = io.StringIO()
+    if hxl and table is not None:
+        tags = [table.column(c).hxl if c in table.names else "" for c in out.columns]
+        pd.DataFrame([tags], columns=out.columns).to_csv(buffer, index=False)
+        out.to_csv(buffer, index=False, header=False)
+    else:
+        out.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def safe_url(value):
+    """Only http(s) addresses may become links in a table."""
+    return value if isinstance(value, str) and _SAFE_URL.match(value) else None
+
+
+def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The figures table as people read it: one row per reported figure, newest first."""
+    f = figures.sort_values(["as_of", "destination_country"], ascending=[False, True])
+    return pd.DataFrame(
+        {
+            "As of": f["as_of"].dt.date,
+            "Where people are": [
+                t.place(c, names) + ("" if t.blank(a) else f" / {a}")
+                for c, a in zip(f["destination_country"], f["destination_admin1"])
+            ],
+            "From": [
+                t.place(c, names) + ("" if t.blank(a) else f" / {a}")
+                for c, a in zip(f["origin_country"], f["origin_admin1"])
+            ],
+            "Who": f["population_type"].map(t.population),
+            "Figure": f["figure"],
+            "Stock or flow": f["measure"],
+            "Counted since": f["period_start"].dt.date,
+            "Scope": f["scope"],
+            "Source": f["source_org"],
+            "Title": f["source_title"],
+            "Link": f["source_url"].map(safe_url),
+            "Confidence": f["confidence"],
+            "Notes": f["notes"],
+        }
+    ).reset_index(drop=True)
+
+
+def control_display(state: pd.DataFrame) -> pd.DataFrame:
+    """Control per locality at a date: who, since when, from which source."""
+    s = state.sort_values(["province", "locality"])
+    return pd.DataFrame(
+        {
+            "Locality": s["locality"],
+            "Territory": s["territory"],
+            "Province": s["province"],
+            "Controlled by": s["controlled_by"].map(t.controller),
+            "Since": s["since"].dt.date,
+            "Last event": s["event"],
+            "Event date": s["date"].dt.date,
+            "On the map": s["lat"].notna() & s["lon"].notna(),
+            "Source": s["source_org"],
+            "Title": s["source_title"],
+            "Link": s["source_url"].map(safe_url),
+            "Confidence": s["confidence"],
+            "Notes": s["notes"],
+        }
+    ).reset_index(drop=True)
+
+
+def events_display(events: pd.DataFrame) -> pd.DataFrame:
+    """Every control event, newest first."""
+    e = events.sort_values(["date", "locality"], ascending=[False, True])
+    return pd.DataFrame(
+        {
+            "Date": e["date"].dt.date,
+            "Locality": e["locality"],
+            "Territory": e["territory"],
+            "Province": e["province"],
+            "Event": e["event"],
+            "Controlled by": e["controlled_by"].map(t.controller),
+            "Latitude": e["lat"],
+            "Longitude": e["lon"],
+            "Coordinate source": e["coord_source"],
+            "Source": e["source_org"],
+            "Title": e["source_title"],
+            "Link": e["source_url"].map(safe_url),
+            "Confidence": e["confidence"],
+            "Notes": e["notes"],
+        }
+    ).reset_index(drop=True)

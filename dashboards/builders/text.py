@@ -1,0 +1,93 @@
+"""Wording and safe HTML for figures, dates and sources.
+
+Every string that comes from data passes through `esc` before it reaches HTML,
+and only http(s) addresses ever become links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pandas as pd
+
+from ..schema import CONTROLLER_LABELS, POPULATION_LABELS, REGION_CODES
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+# folium writes popup and tooltip HTML into JavaScript template literals (`...`),
+# where a backtick, "${" or a backslash from the data would be code; as HTML
+# character references they are inert text in JavaScript and display unchanged.
+_JS_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def esc(value) -> str:
+    """HTML-escape any value, also safe inside a JavaScript template literal; missing values become ''."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True).translate(_JS_LITERAL)
+
+
+def blank(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or value == ""
+
+
+def fmt_int(value) -> str:
+    return "" if blank(value) else f"{int(value):,}"
+
+
+def fmt_date(value) -> str:
+    """21 Feb 2025."""
+    if blank(value):
+        return ""
+    d = value.date() if isinstance(value, pd.Timestamp) else value
+    return f"{d.day} {d:%b %Y}" if isinstance(d, date) else str(value)
+
+
+def population(value: str) -> str:
+    return POPULATION_LABELS.get(value, value or "")
+
+
+def controller(value: str) -> str:
+    return CONTROLLER_LABELS.get(value, value or "")
+
+
+def place(iso3: str, names: dict[str, str]) -> str:
+    """A country name for a code: boundary names first, then region codes, else the code."""
+    return names.get(iso3) or REGION_CODES.get(iso3) or iso3
+
+
+def period(row) -> str:
+    """What a figure counts, in words: 'stock' or 'new since 1 Jan 2025'."""
+    if row["measure"] == "stock":
+        return "total at that date (stock)"
+    if blank(row["period_start"]):
+        return "newly displaced, start of period not stated (flow)"
+    return f"newly displaced since {fmt_date(row['period_start'])} (flow)"
+
+
+def source_html(row) -> str:
+    """Organisation and linked title, escaped; the link only for http(s) addresses."""
+    org, title, url = esc(row.get("source_org")), esc(row.get("source_title")), row.get("source_url")
+    if not blank(url) and _SAFE_URL.match(str(url)):
+        title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title or esc(url)}</a>'
+    parts = [p for p in (org, title) if p]
+    return ": ".join(parts)
+
+
+def confidence_html(row) -> str:
+    return ' <span class="low-confidence">low confidence</span>' if row.get("confidence") == "low" else ""
+
+
+def figure_sentence(row, names: dict[str, str]) -> str:
+    """'42,000 asylum seekers in Burundi, newly displaced since …, as of 21 Feb 2025' (plain text)."""
+    where = place(row["destination_country"], names)
+    if not blank(row.get("destination_admin1")):
+        where = f"{row['destination_admin1']}, {where}"
+    scope = "" if blank(row.get("scope")) else f" [{row['scope']}]"
+    return (
+        f"{fmt_int(row['figure'])} {population(row['population_type'])} in {where}{scope}, "
+        f"{period(row)}, as of {fmt_date(row['as_of'])}"
+    )

@@ -1,0 +1,31 @@
+"""Where things live: the repository's folders and the database address."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "seeds"
+BOUNDARIES_DIR = ROOT / "data" / "boundaries"
+STATIC_DIR = ROOT / "static"
+DEFAULT_DB_PATH = ROOT / "var" / "dashboard.sqlite"
+
+
+def database_url() -> str:
+    """The SQLAlchemy URL: DATABASE_URL if set, else DASHBOARD_DB (a SQLite file path), else var/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        # Hosted PostgreSQL often hands out postgres:// URLs; SQLAlchemy wants a driver name.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    path = Path(os.environ.get("DASHBOARD_DB", "").strip() or DEFAULT_DB_PATH)
+    return f"sqlite:///{path}"
+
+
+def seeds_dir() -> Path:
+    """The seed tables loaded into a new database: DASHBOARD_SEEDS if set, else seeds/."""
+    return Path(os.environ.get("DASHBOARD_SEEDS", "").strip() or SEEDS_DIR)

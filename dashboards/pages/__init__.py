@@ -1,0 +1,1 @@
+"""Thin Streamlit pages: read the state, call builders, render."""

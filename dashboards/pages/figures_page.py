@@ -1,0 +1,51 @@
+"""Every displacement figure, filterable, with its source, downloadable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..builders import tables
+from ..builders import text as t
+from ..schema import FIGURES, POPULATION_TYPES
+from .state import get_boundaries, snapshot
+
+
+def render() -> None:
+    snap = snapshot()
+    names = get_boundaries().country_names()
+    figures = snap.figures
+    st.title("Displacement figures")
+    st.caption(
+        "One row per reported figure. Stocks (people displaced at a date) and flows (newly displaced since a "
+        "date) are different series and are never added together. Rows marked low confidence come from a single, "
+        "secondary or unverified report."
+    )
+    places = sorted(figures["destination_country"].dropna().unique(), key=lambda c: t.place(c, names))
+    c1, c2, c3 = st.columns(3)
+    where = c1.multiselect("Where people are", places, format_func=lambda c: t.place(c, names), key="fig_where")
+    who = c2.multiselect("Who", POPULATION_TYPES, format_func=t.population, key="fig_who")
+    measure = c3.multiselect("Stock or flow", ["stock", "flow"], key="fig_measure")
+    shown = figures
+    if where:
+        shown = shown[shown["destination_country"].isin(where)]
+    if who:
+        shown = shown[shown["population_type"].isin(who)]
+    if measure:
+        shown = shown[shown["measure"].isin(measure)]
+    st.dataframe(
+        tables.figures_display(shown, names),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Figure": st.column_config.NumberColumn(format="localized"),
+            "Link": st.column_config.LinkColumn(display_text="source"),
+        },
+        key="figures_table",
+    )
+    st.caption(f"{len(shown)} of {len(figures)} rows, data version {snap.version}.")
+    st.download_button(
+        "Download these rows as CSV",
+        tables.to_csv_bytes(shown[FIGURES.names], FIGURES),
+        file_name=f"displacement-figures-v{snap.version}.csv",
+        mime="text/csv",
+    )

@@ -1,0 +1,243 @@
+"""The single source of truth for the dashboard's two tables.
+
+Every other module (ingest, validation, storage, exports, documentation pages)
+reads column names, types, allowed values and HXL hashtags from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["date", "text", "integer", "decimal", "category", "iso3"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its name, type, rules and HXL hashtag."""
+
+    name: str
+    type: ColumnType
+    hxl: str
+    description: str
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    default: str | None = None  # used when the cell is empty
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: ordered columns plus the columns that identify one series."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    # Two rows with equal values in these columns describe the same fact.
+    key: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def hxl_row(self) -> list[str]:
+        return [c.hxl for c in self.columns]
+
+
+# --- Allowed values -----------------------------------------------------------
+
+POPULATION_TYPES = ("refugees", "asylum_seekers", "idps", "returnees", "new_arrivals")
+POPULATION_LABELS = {
+    "refugees": "refugees",
+    "asylum_seekers": "asylum seekers",
+    "idps": "internally displaced people",
+    "returnees": "returnees",
+    "new_arrivals": "new arrivals (refugees and asylum seekers together)",
+}
+
+# A stock counts people displaced at a date; a flow counts people newly
+# displaced between period_start and as_of. They are never summed or chained.
+MEASURES = ("stock", "flow")
+
+CONFIDENCE = ("standard", "low")
+
+CONTROLLERS = ("M23/AFC", "FARDC", "Wazalendo", "contested")
+CONTROLLER_LABELS = {
+    "M23/AFC": "M23/AFC",
+    "FARDC": "FARDC / government",
+    "Wazalendo": "Wazalendo and allied groups",
+    "contested": "Contested or unknown",
+}
+EVENTS = ("captured", "retaken", "withdrew")
+
+# User-assigned ISO 3166 alpha-3 codes (the X.. range is reserved for this) for
+# figures that sources give for a group of countries rather than one country.
+REGION_CODES = {
+    "XNB": "Neighbouring countries (total)",
+    "XON": "Other neighbouring countries (not specified)",
+}
+# UNHCR writes UKN (and sometimes UNK) for an unknown country of origin.
+UNKNOWN_COUNTRY = "UKN"
+
+COUNTRY_OF_INTEREST = "COD"
+KIVU_PROVINCES = ("North Kivu", "South Kivu")
+# Provinces named in figures and control events. Province names are stored in
+# English, as OCHA and UNHCR English products write them.
+PROVINCES = ("North Kivu", "South Kivu", "Ituri", "Maniema", "Tanganyika")
+
+_SOURCE_COLUMNS = (
+    Column("source_org", "text", "#meta+source", "Who published the figure or report.", required=True),
+    Column("source_title", "text", "#meta+title", "Title of the report or article.", required=True),
+    Column("source_url", "text", "#meta+url", "Web address of the source (http or https).", required=True),
+    Column(
+        "confidence",
+        "category",
+        "#meta+confidence",
+        "`low` for single, secondary, unverified or approximate reports; `standard` otherwise.",
+        allowed=CONFIDENCE,
+        default="standard",
+    ),
+    Column("notes", "text", "#meta+notes", "Caveats, definitions, conflicting reports."),
+)
+
+FIGURES = Table(
+    name="figures",
+    title="Displacement figures",
+    columns=(
+        Column("as_of", "date", "#date", "Date the figure refers to (YYYY-MM-DD).", required=True),
+        Column(
+            "origin_country",
+            "iso3",
+            "#country+code+origin",
+            "Country people fled from, ISO 3166-1 alpha-3 (COD for DR Congo).",
+            required=True,
+        ),
+        Column(
+            "origin_admin1",
+            "text",
+            "#adm1+name+origin",
+            "Province people fled from, when the source says (e.g. North Kivu).",
+        ),
+        Column(
+            "destination_country",
+            "iso3",
+            "#country+code+asylum",
+            "Country where people are now: ISO3 code, COD for internal displacement, "
+            "XNB for a total over neighbouring countries, XON for other neighbouring countries.",
+            required=True,
+        ),
+        Column(
+            "destination_admin1",
+            "text",
+            "#adm1+name",
+            "Province where people are now (required for internal displacement). "
+            "Several provinces are separated by '; '.",
+        ),
+        Column(
+            "population_type",
+            "category",
+            "#population+type",
+            "Who is counted.",
+            required=True,
+            allowed=POPULATION_TYPES,
+        ),
+        Column("figure", "integer", "#affected+num", "Number of people.", required=True, minimum=0),
+        Column(
+            "measure",
+            "category",
+            "#indicator+measure",
+            "`stock`: people displaced at the date; `flow`: newly displaced between period_start and as_of.",
+            required=True,
+            allowed=MEASURES,
+        ),
+        Column(
+            "period_start",
+            "date",
+            "#date+start",
+            "For a flow: the date counting starts from (e.g. 2025-01-01 for 'since January').",
+        ),
+        Column(
+            "scope",
+            "text",
+            "#meta+scope",
+            "Empty when the figure covers everyone of that type in the area; otherwise what "
+            "subset it covers (e.g. 'M23 crisis displacement only'). Subsets are separate series.",
+        ),
+        *_SOURCE_COLUMNS,
+    ),
+    key=(
+        "as_of",
+        "origin_country",
+        "destination_country",
+        "destination_admin1",
+        "population_type",
+        "measure",
+        "period_start",
+        "scope",
+        "source_org",
+    ),
+)
+
+# A series is one line through time: the same key without date and source.
+FIGURE_SERIES = (
+    "origin_country",
+    "destination_country",
+    "destination_admin1",
+    "population_type",
+    "measure",
+    "period_start",
+    "scope",
+)
+
+CONTROL = Table(
+    name="control",
+    title="Territorial control events",
+    columns=(
+        Column("date", "date", "#date", "Date of the event (YYYY-MM-DD).", required=True),
+        Column("locality", "text", "#loc+name", "Town or locality.", required=True),
+        Column("territory", "text", "#adm2+name", "Territory (or city) the locality is in."),
+        Column("province", "text", "#adm1+name", "Province.", required=True),
+        Column(
+            "lat",
+            "decimal",
+            "#geo+lat",
+            "Latitude, WGS84 decimal degrees; empty when no sourced coordinate exists.",
+            minimum=-90,
+            maximum=90,
+        ),
+        Column(
+            "lon",
+            "decimal",
+            "#geo+lon",
+            "Longitude, WGS84 decimal degrees; empty when no sourced coordinate exists.",
+            minimum=-180,
+            maximum=180,
+        ),
+        Column("coord_source", "text", "#geo+source", "Where the coordinate comes from."),
+        Column(
+            "controlled_by",
+            "category",
+            "#group+name",
+            "Who controls the locality after the event.",
+            required=True,
+            allowed=CONTROLLERS,
+        ),
+        Column("event", "category", "#event+type", "What happened.", required=True, allowed=EVENTS),
+        *_SOURCE_COLUMNS,
+    ),
+    key=("date", "locality", "province", "source_org"),
+)
+
+TABLES = {FIGURES.name: FIGURES, CONTROL.name: CONTROL}

@@ -1,0 +1,108 @@
+"""What a person sees in Chromium: the map, its marks, popups, and nothing leaving the machine."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from dashboards import viewmodel as vm
+from dashboards.geo import load_boundaries
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.seeds import read_seed
+
+
+@pytest.fixture(scope="module")
+def expected(app_seeds):
+    """What the map should hold, computed from the seeds the app was started with."""
+    figures = read_seed(app_seeds / "figures.csv", FIGURES)
+    control = read_seed(app_seeds / "control.csv", CONTROL)
+    boundaries = load_boundaries()
+    destinations = [d for d in vm.cross_border_latest(figures)["destination_country"] if boundaries.country_anchor(d)]
+    return {"markers": len(vm.mapped(vm.control_at(control))), "flows": len(destinations)}
+
+
+def open_map(watched, app_url):
+    page = watched.page
+    page.goto(app_url)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator("path.control-marker").first.wait_for(timeout=30_000)
+    return page, frame
+
+
+def test_the_map_draws_one_marker_per_mapped_locality_and_one_flow_per_destination(watched, app_url, expected):
+    _, frame = open_map(watched, app_url)
+    assert frame.locator("path.control-marker").count() == expected["markers"]
+    assert frame.locator("path.flow-line").count() == expected["flows"]
+    assert frame.locator(".flow-label").count() == expected["flows"]
+    assert frame.locator(".leaflet-container").is_visible()
+
+
+def test_the_legend_is_visible_on_the_map(watched, app_url):
+    _, frame = open_map(watched, app_url)
+    legend = frame.locator(".map-legend")
+    assert legend.is_visible()
+    assert "M23/AFC" in legend.inner_text() and "Contested or unknown" in legend.inner_text()
+
+
+def test_a_marker_popup_shows_its_source_and_date(watched, app_url):
+    page, frame = open_map(watched, app_url)
+    frame.locator("path.control-marker").last.dispatch_event("click")
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text()
+    assert "Source" in text and "Since" in text and "Controlled by" in text
+    assert popup.locator("a[href^='http']").count() >= 1
+
+
+def test_a_flow_label_gives_figure_date_and_source(watched, app_url):
+    _, frame = open_map(watched, app_url)
+    labels = frame.locator(".flow-label").all_inner_texts()
+    burundi = next(label for label in labels if label.startswith("Burundi:"))
+    assert "as of" in burundi and "UNHCR" in burundi
+
+
+def test_hostile_text_in_the_data_shows_as_text_and_runs_nothing(watched, app_url):
+    page, frame = open_map(watched, app_url)
+    # Open every popup on the map: any script smuggled into the data would run now.
+    page.frame(url=lambda u: "st_folium" in u).evaluate(
+        """() => (window.feature_group || []).forEach(g => g.eachLayer(l => {
+               if (l.getPopup && l.getPopup()) { l.openPopup(); }
+           }))"""
+    )
+    page.wait_for_timeout(500)
+    frame.locator("path.control-marker").first.wait_for()
+    found = page.frame(url=lambda u: "st_folium" in u).evaluate(
+        """() => { const out = [];
+             (window.feature_group || []).forEach(g => g.eachLayer(l => {
+               const p = l.getPopup && l.getPopup();
+               if (p) { l.openPopup(); const el = p.getElement();
+                        if (el && el.textContent.includes('onerror')) out.push(
+                          {text: el.textContent, imgs: el.querySelectorAll('img, script').length}); }
+             })); return out; }"""
+    )
+    assert found, "the hostile row should be on the map"
+    assert any("<img src=x onerror=alert(1)>" in f["text"] for f in found)
+    assert all(f["imgs"] == 0 for f in found)
+    assert watched.dialogs == []
+
+
+def test_no_request_leaves_the_machine_and_the_page_logs_no_error(watched, app_url):
+    page, frame = open_map(watched, app_url)
+    page.wait_for_timeout(1500)
+    hosts = {urlparse(u).hostname for u in watched.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, hosts
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize(
+    ("link", "heading"),
+    [("Figures", "Displacement figures"), ("Control", "Territorial control"), ("Sources", "Sources, licences and caveats")],
+)
+def test_every_page_opens_from_the_navigation(watched, app_url, link, heading):
+    page = watched.page
+    page.goto(app_url)
+    page.get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=heading).wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert watched.errors == []

@@ -1,0 +1,33 @@
+import pandas as pd
+
+from dashboards.builders import text as t
+
+
+def test_html_and_template_literal_characters_become_inert_text():
+    assert t.esc("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert t.esc("`${alert(1)}` \\u{zz}") == "&#96;&#36;{alert(1)}&#96; &#92;u{zz}"
+    assert t.esc(None) == "" and t.esc(float("nan")) == ""
+
+
+def test_only_http_addresses_become_links():
+    row = {"source_org": "UNHCR", "source_title": "Update", "source_url": "javascript:alert(1)"}
+    assert "<a" not in t.source_html(row)
+    row["source_url"] = "https://example.org/a?b=1&c=2"
+    html = t.source_html(row)
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in html and 'rel="noopener noreferrer"' in html
+
+
+def test_figures_and_dates_read_as_people_write_them():
+    assert t.fmt_int(1395604) == "1,395,604"
+    assert t.fmt_date(pd.Timestamp("2025-02-21")) == "21 Feb 2025"
+
+
+def test_a_figure_says_what_it_counts():
+    row = {"figure": 70000, "population_type": "refugees", "destination_country": "BDI",
+           "destination_admin1": None, "scope": None, "measure": "flow",
+           "period_start": pd.Timestamp("2025-01-01"), "as_of": pd.Timestamp("2025-03-31")}
+    assert t.figure_sentence(row, {"BDI": "Burundi"}) == (
+        "70,000 refugees in Burundi, newly displaced since 1 Jan 2025 (flow), as of 31 Mar 2025"
+    )
+    row["measure"] = "stock"
+    assert "total at that date (stock)" in t.figure_sentence(row, {})

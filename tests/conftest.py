@@ -1,0 +1,85 @@
+"""Shared fixtures: a fresh database per test, the real seeds, small frames."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboards.config import SEEDS_DIR
+from dashboards.ingest import read_csv
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.seeds import ensure_seeded
+from dashboards.store import Store
+from dashboards.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    s.create()
+    return s
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Store:
+    s = Store(f"sqlite:///{tmp_path / 'seeded.sqlite'}")
+    ensure_seeded(s, SEEDS_DIR)
+    return s
+
+
+def write_hostile_seeds(target: Path) -> Path:
+    """The real seeds plus rows whose text is HTML and JavaScript, as an attacker would upload."""
+    shutil.copytree(SEEDS_DIR, target)
+    for name in ("figures.csv", "control.csv"):
+        extra = (FIXTURES / f"hostile_{name}").read_text(encoding="utf-8").split("\n", 1)[1]
+        with open(target / name, "a", encoding="utf-8") as f:
+            f.write(extra)
+    return target
+
+
+def frame(table, csv_text: str) -> pd.DataFrame:
+    """Typed rows from CSV text in the project's layout; the test fails on any validation error."""
+    result = validate(read_csv(csv_text.encode("utf-8"), table))
+    assert result.ok, [str(p) for p in result.problems]
+    return result.frame
+
+
+FIGURES_HEADER = ",".join(FIGURES.names)
+CONTROL_HEADER = ",".join(CONTROL.names)
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    """A fresh database for an AppTest run, seeded from the real seeds on first use."""
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "app.sqlite"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DASHBOARD_SEEDS", raising=False)
+    return tmp_path
+
+
+def run_page(module: str):
+    """Run one page's render() under AppTest, as the navigation in app.py would."""
+    from streamlit.testing.v1 import AppTest
+
+    def script(module_name):
+        import importlib
+
+        importlib.import_module(module_name).render()
+
+    at = AppTest.from_function(script, args=(module,), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def component_args(at) -> dict:
+    """The arguments the page passed to the map component (AppTest cannot render its iframe)."""
+    import json
+
+    [component] = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
+    return json.loads(component.proto.json_args)

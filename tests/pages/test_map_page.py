@@ -1,0 +1,64 @@
+from dashboards import viewmodel as vm
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.seeds import read_seed
+from dashboards.config import SEEDS_DIR
+
+from ..conftest import component_args, run_page
+
+PAGE = "dashboards.pages.map_page"
+
+
+def seeds():
+    return read_seed(SEEDS_DIR / "figures.csv", FIGURES), read_seed(SEEDS_DIR / "control.csv", CONTROL)
+
+
+def test_the_headline_shows_each_country_since_january_with_its_date(app_env):
+    at = run_page(PAGE)
+    figures, _ = seeds()
+    head = vm.headline(figures)
+    labels = [m.label for m in at.metric]
+    values = [m.value for m in at.metric]
+    assert "Burundi" in labels and "All neighbouring countries" in labels
+    burundi = head.by_country.set_index("destination_country").loc["BDI"]
+    assert values[labels.index("Burundi")] == f"{int(burundi['figure']):,}"
+    captions = " ".join(c.value for c in at.caption)
+    assert "as of 31 Mar 2025" in captions
+
+
+def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(app_env):
+    at = run_page(PAGE)
+    args = component_args(at)
+    figures, control = seeds()
+    state = vm.control_at(control)
+    assert args["returned_objects"] == []
+    assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
+    assert any(link.endswith("leaflet.js") for link in args["js_links"])
+    groups = args["feature_group"]
+    assert groups.count('"className": "control-marker"') == len(vm.mapped(state))
+    assert groups.count("L.polyline") == vm.cross_border_latest(figures)["destination_country"].nunique()
+    assert groups.count('"className": "idp-marker"') == len(vm.idp_by_province(figures))
+    assert "Who controls the town" in args["script"]
+
+
+def test_turning_a_layer_off_removes_it_and_keeps_the_base_map(app_env):
+    at = run_page(PAGE)
+    base = component_args(at)["script"]
+    at.button_group[0].set_value(["control", "idps"]).run()
+    args = component_args(at)
+    assert "L.polyline" not in args["feature_group"]
+    assert args["script"] == base
+
+
+def test_unmapped_localities_are_listed_under_the_map(app_env):
+    at = run_page(PAGE)
+    _, control = seeds()
+    missing = vm.unmapped(vm.control_at(control))
+    text = " ".join(c.value for c in at.caption)
+    assert f"{len(missing)} of" in text and sorted(missing["locality"])[0] in text
+
+
+def test_online_tiles_are_off_until_the_user_turns_them_on(app_env):
+    at = run_page(PAGE)
+    assert "tile.openstreetmap.org" not in component_args(at)["script"]
+    at.toggle(key="tiles").set_value(True).run()
+    assert "tile.openstreetmap.org" in component_args(at)["script"]

@@ -1,0 +1,66 @@
+import pytest
+
+from dashboards.ingest import UnreadableFile, decode, hxl_tag, read_csv, sniff_delimiter
+from dashboards.schema import CONTROL, FIGURES
+
+from .conftest import FIGURES_HEADER
+
+ROW = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,Title,https://example.org,standard,"
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them():
+    parsed = read_csv(f"{FIGURES_HEADER}\n{ROW}\n{ROW}\n".encode(), FIGURES)
+    assert list(parsed.frame.index) == [2, 3]
+    assert parsed.frame.loc[2, "figure"] == "42000"
+
+
+def test_an_hxl_row_is_recognised_and_counted_as_a_header_row():
+    hxl = ",".join(c.hxl for c in FIGURES.columns)
+    parsed = read_csv(f"{FIGURES_HEADER}\n{hxl}\n{ROW}\n".encode(), FIGURES)
+    assert parsed.format == "HXL-tagged CSV"
+    assert list(parsed.frame.index) == [3]
+
+
+def test_hashtags_map_columns_whatever_the_header_says_and_extra_attributes_are_ignored():
+    text = "Quand,Lieu,Province,Groupe,Evenement,Source,Titre,Lien\n" \
+           "#date,#loc+name,#adm1+name,#group+name+armed,#event+type,#meta+source,#meta+title,#meta+url\n" \
+           "2025-01-27,Goma,North Kivu,M23/AFC,captured,Reuters,T,https://example.org\n"
+    parsed = read_csv(text.encode(), CONTROL)
+    assert parsed.frame.loc[3, "locality"] == "Goma"
+    assert parsed.frame.loc[3, "controlled_by"] == "M23/AFC"
+    assert not parsed.problems
+
+
+def test_hxl_tag_splits_name_and_attributes_case_insensitively():
+    assert hxl_tag("#Affected +Refugees+ind") == ("#affected", frozenset({"refugees", "ind"}))
+
+
+def test_a_missing_required_column_is_reported_by_name_and_hashtag():
+    parsed = read_csv(b"as_of,figure\n2025-01-01,5\n", FIGURES)
+    missing = {p.column for p in parsed.problems}
+    assert {"origin_country", "destination_country", "population_type", "source_url"} <= missing
+    assert all(p.row is None for p in parsed.problems)
+
+
+def test_a_ragged_row_is_reported_with_its_row_number_and_skipped():
+    parsed = read_csv(f"{FIGURES_HEADER}\n{ROW}\n{ROW},extra\n".encode(), FIGURES)
+    assert [p.row for p in parsed.problems] == [3]
+    assert list(parsed.frame.index) == [2]
+
+
+def test_semicolons_windows_1252_and_a_byte_order_mark_are_read():
+    assert sniff_delimiter("a;b;c\n1;2;3") == ";"
+    assert decode("Kalehe,Nyabibwe\n".encode("utf-8-sig")) == "Kalehe,Nyabibwe\n"
+    assert decode("Ituri,Bunia é\n".encode("cp1252")) == "Ituri,Bunia é\n"
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n", b"\x00\x01\x02binary"])
+def test_empty_and_binary_files_get_one_sentence(data):
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(data, FIGURES)
+    assert "\n" not in str(exc.value)
+
+
+def test_a_file_over_the_size_cap_is_refused_before_parsing():
+    with pytest.raises(UnreadableFile, match="over the"):
+        read_csv(b"x" * 2000, FIGURES, max_bytes=1000)

@@ -1,0 +1,102 @@
+from datetime import date
+
+from dashboards.ingest import read_csv
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.validate import parse_numbers, validate
+
+from .conftest import CONTROL_HEADER, FIGURES_HEADER
+
+GOOD = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,Title,https://example.org/a,standard,"
+
+
+def check(table, header, *rows, today=date(2026, 1, 1)):
+    return validate(read_csv(("\n".join([header, *rows]) + "\n").encode(), table), today=today)
+
+
+def located(result):
+    return {(p.row, p.column, p.value) for p in result.problems if p.severity == "error"}
+
+
+def test_a_valid_row_becomes_typed_values():
+    result = check(FIGURES, FIGURES_HEADER, GOOD)
+    assert result.ok
+    row = result.frame.loc[2]
+    assert row["figure"] == 42000 and row["as_of"].date() == date(2025, 2, 21)
+    assert row["confidence"] == "standard"
+
+
+def test_every_problem_is_found_in_one_pass_with_row_column_and_value():
+    result = check(
+        FIGURES,
+        FIGURES_HEADER,
+        GOOD,
+        "2025-02-30,COD,,UGA,,refugees,-5,flow,,,UNHCR,T,https://example.org,standard,",
+        "2027-01-01,CONGO,,UGA,,refugeez,abc,stock,,,UNHCR,T,javascript:alert(1),standard,",
+    )
+    assert located(result) == {
+        (3, "as_of", "2025-02-30"),
+        (3, "figure", "-5"),
+        (4, "as_of", "2027-01-01"),
+        (4, "origin_country", "CONGO"),
+        (4, "population_type", "refugeez"),
+        (4, "figure", "abc"),
+        (4, "source_url", "javascript:alert(1)"),
+    }
+    assert list(result.frame.index) == [2]
+    assert list(result.rejected.index) == [3, 4]
+
+
+def test_messages_say_what_to_do():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", "4.5"))
+    [problem] = result.problems
+    assert "whole number" in problem.message
+
+
+def test_an_empty_required_cell_is_reported():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("UNHCR", ""))
+    assert located(result) == {(2, "source_org", None)}
+
+
+def test_an_exact_repeat_is_a_warning_and_kept_once():
+    result = check(FIGURES, FIGURES_HEADER, GOOD, GOOD)
+    assert result.ok
+    assert [(p.row, p.severity) for p in result.problems] == [(3, "warning")]
+    assert len(result.frame) == 1
+
+
+def test_two_different_figures_for_one_series_date_and_source_block_both_rows():
+    result = check(FIGURES, FIGURES_HEADER, GOOD, GOOD.replace("42000", "43000"))
+    assert {p.row for p in result.problems} == {2, 3}
+    assert result.frame.empty
+
+
+def test_a_flow_cannot_start_after_its_as_of_date():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("flow,,", "flow,2025-03-01,"))
+    assert located(result) == {(2, "period_start", "2025-03-01")}
+
+
+def test_internal_displacement_needs_a_province_or_a_scope():
+    idp = "2025-01-11,COD,North Kivu,COD,,idps,2800000,stock,,,UN,T,https://example.org,standard,"
+    assert located(check(FIGURES, FIGURES_HEADER, idp)) == {(2, "destination_admin1", None)}
+    assert check(FIGURES, FIGURES_HEADER, idp.replace("stock,,", "stock,,DR Congo national total")).ok
+
+
+def test_numbers_with_spaces_commas_and_scientific_notation_are_read():
+    import pandas as pd
+
+    parsed = parse_numbers(pd.Series(["42 000", "42\u00a0000", "1e+05", "12,345", "7"]))
+    assert list(parsed) == [42000, 42000, 100000, 12345, 7]
+
+
+def test_control_coordinates_must_come_in_pairs_and_within_range():
+    row = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,m23/afc,captured,R,T,https://example.org,,"
+    assert check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon="29.22")).ok
+    assert located(check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon=""))) == {(2, "lat/lon", None)}
+    assert located(check(CONTROL, CONTROL_HEADER, row.format(lat="-191", lon="29"))) == {(2, "lat", "-191")}
+
+
+def test_controller_names_are_matched_case_insensitively_and_unknown_ones_rejected():
+    row = "2025-01-27,Goma,,North Kivu,,,,{who},captured,R,T,https://example.org,,"
+    ok = check(CONTROL, CONTROL_HEADER, row.format(who="fardc"))
+    assert ok.frame.loc[2, "controlled_by"] == "FARDC"
+    assert located(check(CONTROL, CONTROL_HEADER, row.format(who="rebels"))) == {(2, "controlled_by", "rebels")}

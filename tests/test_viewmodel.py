@@ -1,0 +1,105 @@
+from datetime import date
+
+import pandas as pd
+
+from dashboards import viewmodel as vm
+from dashboards.schema import CONTROL, FIGURES
+
+from .conftest import CONTROL_HEADER, FIGURES_HEADER, frame
+
+FIGS = frame(
+    FIGURES,
+    "\n".join(
+        [
+            FIGURES_HEADER,
+            "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,T,https://e.org/1,standard,",
+            "2025-03-31,COD,,BDI,,refugees,70000,flow,2025-01-01,,UNHCR,T,https://e.org/2,standard,",
+            "2025-12-19,COD,South Kivu,BDI,,refugees,84000,flow,2025-12-01,,UNHCR,T,https://e.org/3,standard,",
+            "2025-04-08,COD,,UGA,,refugees,600000,stock,,,UNHCR,T,https://e.org/4,standard,",
+            "2025-04-08,COD,North Kivu,UGA,,refugees,41000,flow,2025-01-01,,UNHCR,T,https://e.org/5,standard,",
+            "2025-01-30,COD,North Kivu,RWA,,asylum_seekers,600,flow,,,UNHCR,T,https://e.org/6,standard,",
+            "2025-04-11,COD,,XNB,,new_arrivals,121000,flow,2025-01-01,,UNHCR,T,https://e.org/7,standard,",
+            "2024-05-31,COD,South Kivu,COD,South Kivu,idps,1395604,stock,,,IOM DTM,T,https://e.org/8,standard,",
+            "2025-01-11,COD,North Kivu,COD,North Kivu,idps,2800000,stock,,,UN,T,https://e.org/9,low,",
+            "2025-03-04,COD,North Kivu,COD,North Kivu,idps,17000,stock,,Goma sites only,UNHCR,T,https://e.org/10,standard,",
+        ]
+    ),
+)
+
+CTRL = frame(
+    CONTROL,
+    "\n".join(
+        [
+            CONTROL_HEADER,
+            "2025-01-27,Goma,Goma (city),North Kivu,-1.67409,29.22845,GeoNames,M23/AFC,captured,R,T,https://e.org/a,,",
+            "2025-02-16,Bukavu,Bukavu (city),South Kivu,-2.49077,28.84281,GeoNames,M23/AFC,captured,R,T,https://e.org/b,,",
+            "2023-10-07,Kitshanga,Masisi,North Kivu,-1.25222,29.05889,wiki,M23/AFC,captured,A,T,https://e.org/c,,",
+            "2023-10-14,Kitshanga,Masisi,North Kivu,-1.25222,29.05889,wiki,FARDC,retaken,B,T,https://e.org/d,,",
+            "2023-10-21,Kitshanga,Masisi,North Kivu,-1.25222,29.05889,wiki,M23/AFC,captured,C,T,https://e.org/e,,",
+            "2025-12-10,Uvira,Uvira (city),South Kivu,-3.39534,29.13779,GeoNames,M23/AFC,captured,D,T,https://e.org/f,,",
+            "2025-12-18,Uvira,Uvira (city),South Kivu,-3.39534,29.13779,GeoNames,contested,withdrew,E,T,https://e.org/g,,",
+            "2025-12-09,Kiliba,Uvira,South Kivu,,,,M23/AFC,captured,F,T,https://e.org/h,,",
+        ]
+    ),
+)
+
+
+def test_on_28_january_2025_goma_is_held_by_m23_and_bukavu_not_yet_taken():
+    state = vm.control_at(CTRL, date(2025, 1, 28)).set_index("locality")
+    assert state.loc["Goma", "controlled_by"] == "M23/AFC"
+    assert "Bukavu" not in state.index
+
+
+def test_since_is_the_start_of_the_current_controllers_unbroken_run():
+    state = vm.control_at(CTRL).set_index("locality")
+    assert state.loc["Kitshanga", "since"] == pd.Timestamp("2023-10-21")
+    assert state.loc["Uvira", "controlled_by"] == "contested"
+    assert state.loc["Uvira", "since"] == pd.Timestamp("2025-12-18")
+
+
+def test_localities_without_a_coordinate_are_unmapped_not_placed():
+    state = vm.control_at(CTRL)
+    assert list(vm.unmapped(state)["locality"]) == ["Kiliba"]
+    assert "Kiliba" not in set(vm.mapped(state)["locality"])
+
+
+def test_each_destination_shows_its_latest_figure_whatever_its_series():
+    latest = vm.cross_border_latest(FIGS).set_index("destination_country")
+    assert latest.loc["BDI", "figure"] == 84000
+    assert latest.loc["RWA", "figure"] == 600
+    assert "XNB" not in latest.index and "COD" not in latest.index
+
+
+def test_on_a_tie_of_dates_a_flow_is_preferred_to_a_stock():
+    latest = vm.cross_border_latest(FIGS).set_index("destination_country")
+    assert latest.loc["UGA", "figure"] == 41000
+
+
+def test_latest_means_on_or_before_the_chosen_date():
+    latest = vm.cross_border_latest(FIGS, date(2025, 3, 1)).set_index("destination_country")
+    assert latest.loc["BDI", "figure"] == 42000
+    assert "UGA" not in latest.index
+
+
+def test_province_idps_are_the_latest_whole_province_stock_not_a_subset():
+    idp = vm.idp_by_province(FIGS).set_index("destination_admin1")
+    assert idp.loc["North Kivu", "figure"] == 2800000
+    assert idp.loc["South Kivu", "figure"] == 1395604
+
+
+def test_the_headline_counts_only_flows_since_1_january_2025_and_keeps_the_sourced_total_apart():
+    head = vm.headline(FIGS)
+    assert dict(zip(head.by_country["destination_country"], head.by_country["figure"])) == {"BDI": 70000, "UGA": 41000}
+    assert head.sourced_total["figure"] == 121000
+    assert head.sum_of_countries == 111000
+    assert list(head.without_series["destination_country"]) == ["RWA"]
+
+
+def test_stocks_and_flows_are_separate_series():
+    series = vm.latest_per_series(FIGS)
+    uganda = series[series["destination_country"] == "UGA"]
+    assert sorted(uganda["measure"]) == ["flow", "stock"]
+
+
+def test_the_date_range_spans_both_tables():
+    assert vm.date_range(FIGS, CTRL) == (date(2023, 10, 7), date(2025, 12, 19))
