@@ -29,3 +29,8 @@ def database_url() -> str:
 def seeds_dir() -> Path:
     """The seed tables loaded into a new database: DASHBOARD_SEEDS if set, else seeds/."""
     return Path(os.environ.get("DASHBOARD_SEEDS", "").strip() or SEEDS_DIR)
+
+
+def boundaries_dir() -> Path:
+    """The boundary files: DASHBOARD_BOUNDARIES if set (the benchmark uses full-resolution ones), else data/."""
+    return Path(os.environ.get("DASHBOARD_BOUNDARIES", "").strip() or BOUNDARIES_DIR)

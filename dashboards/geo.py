@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.ops import unary_union
 
-from .config import BOUNDARIES_DIR
+from .config import boundaries_dir
 from .schema import KIVU_PROVINCES
 
 
@@ -54,9 +54,9 @@ def _point(geometry) -> tuple[float, float]:
     return round(p.y, 4), round(p.x, 4)
 
 
-def load_boundaries(directory: Path = BOUNDARIES_DIR) -> Boundaries:
+def load_boundaries(directory: Path | None = None) -> Boundaries:
     """Read countries.geojson and provinces.geojson."""
-    directory = Path(directory)
+    directory = Path(directory or boundaries_dir())
     return Boundaries(
         json.loads((directory / "countries.geojson").read_text(encoding="utf-8")),
         json.loads((directory / "provinces.geojson").read_text(encoding="utf-8")),

@@ -407,7 +407,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/boundaries"),
                         help="output directory (default: data/boundaries)")
+    parser.add_argument("--full-resolution", action="store_true",
+                        help="no simplification, 6 decimals: the baseline the map benchmark compares against")
     args = parser.parse_args(argv)
+    if args.full_resolution:
+        global SIMPLIFY_TOLERANCE, DECIMALS
+        SIMPLIFY_TOLERANCE, DECIMALS = 0, 6
 
     with tempfile.TemporaryDirectory(prefix="boundaries-npm-") as tmp:
         source, split_source = fetch_sources(Path(tmp))

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from .. import viewmodel as vm
 from ..builders import maps
 from ..builders import text as t
-from .state import get_boundaries, snapshot
+from ..config import database_url
+from .map_component import component_args, show
+from .state import get_boundaries, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",
     "flows": "Cross-border displacement",
     "idps": "Internal displacement",
 }
+MAP_KEY = "map"
+MAP_HEIGHT = 640
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Everything the page shows for one (version, date, layers, tiles): computed once, then cached."""
+
+    headline: vm.Headline
+    component: dict
+    unmapped: list[str]
+    localities: int
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> MapView:
+    figures, control = tables(url, version)
+    boundaries = get_boundaries()
+    state = vm.control_at(control, on)
+    series = vm.latest_per_series(figures, on)
+    groups = []  # drawn in this order: towns last, on top, so they stay clickable
+    if "flows" in layers:
+        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries))
+    if "idps" in layers:
+        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries))
+    if "control" in layers:
+        groups.append(maps.control_layer(state, control))
+    args = component_args(maps.base_map(boundaries, tiles=tiles), groups, key=MAP_KEY, height=MAP_HEIGHT)
+    return MapView(vm.headline(figures, on), args, sorted(vm.unmapped(state)["locality"]), len(state))
 
 
 def _headline(head: vm.Headline, names: dict[str, str]) -> None:
@@ -22,21 +56,9 @@ def _headline(head: vm.Headline, names: dict[str, str]) -> None:
     cards = list(head.by_country.iterrows())
     columns = st.columns(max(1, len(cards) + (1 if head.sourced_total is not None else 0)))
     for column, (_, row) in zip(columns, cards):
-        column.metric(
-            t.place(row["destination_country"], names),
-            t.fmt_int(row["figure"]),
-            help=f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}",
-            delta=None,
-        )
-        column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
+        _card(column, t.place(row["destination_country"], names), row, names)
     if head.sourced_total is not None:
-        total = head.sourced_total
-        columns[-1].metric(
-            "All neighbouring countries",
-            t.fmt_int(total["figure"]),
-            help=f"{t.figure_sentence(total, names)}. Source: {total['source_org']}: {total['source_title']}",
-        )
-        columns[-1].caption(f"as of {t.fmt_date(total['as_of'])} · {total['source_org']}")
+        _card(columns[-1], "All neighbouring countries", head.sourced_total, names)
     notes = []
     if len(head.by_country) > 1:
         dates = head.by_country["as_of"]
@@ -54,21 +76,26 @@ def _headline(head: vm.Headline, names: dict[str, str]) -> None:
         st.caption(" ".join(notes))
 
 
+def _card(column, label: str, row: pd.Series, names: dict[str, str]) -> None:
+    column.metric(
+        label,
+        t.fmt_int(row["figure"]),
+        help=f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}",
+    )
+    column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
+
+
 def render() -> None:
     snap = snapshot()
-    boundaries = get_boundaries()
-    names = boundaries.country_names()
-    figures, control = snap.figures, snap.control
-
+    names = get_boundaries().country_names()
     st.title("Eastern DR Congo: displacement and territorial control")
-    span = vm.date_range(figures, control)
+    span = vm.date_range(snap.figures, snap.control)
     if span is None:
         st.info("There is no data yet.")
         return
     on = span[1]
     st.caption(f"Showing the latest data, up to {t.fmt_date(on)}. Data version {snap.version}.")
-
-    _headline(vm.headline(figures, on), names)
+    headline = st.container()  # filled below, once the view is known
 
     with st.container(horizontal=True):
         shown = st.pills(
@@ -80,29 +107,13 @@ def render() -> None:
             key="layers",
         )
         tiles = st.toggle("Online map tiles (needs internet)", value=False, key="tiles")
+    view = map_view(database_url(), snap.version, on, tuple(l for l in LAYERS if l in shown), tiles)
 
-    state = vm.control_at(control, on)
-    series = vm.latest_per_series(figures, on)
-    groups = []  # drawn in this order: towns last, on top, so they stay clickable
-    if "flows" in shown:
-        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries))
-    if "idps" in shown:
-        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries))
-    if "control" in shown:
-        groups.append(maps.control_layer(state, control))
-
-    st_folium(
-        maps.base_map(boundaries, tiles=tiles),
-        key="map",
-        feature_group_to_add=groups,
-        returned_objects=[],
-        height=640,
-        use_container_width=True,
-    )
-    missing = vm.unmapped(state)
-    if len(missing):
+    with headline:
+        _headline(view.headline, names)
+    show(view.component)
+    if view.unmapped:
         st.caption(
-            f"{len(missing)} of {len(state)} localities have no sourced coordinate and are not on the map: "
-            + ", ".join(sorted(missing["locality"]))
-            + ". See the Control page."
+            f"{len(view.unmapped)} of {view.localities} localities have no sourced coordinate and are not on the "
+            f"map: {', '.join(view.unmapped)}. See the Control page."
         )

@@ -27,7 +27,7 @@ def get_boundaries() -> Boundaries:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _tables(url: str, version: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tables(url: str, version: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     # Versions are immutable, so (database, version) is a safe cache key.
     store = get_store(url)
     return store.read(FIGURES, version), store.read(CONTROL, version)
@@ -57,7 +57,7 @@ def snapshot() -> Snapshot:
             "Check DATABASE_URL or DASHBOARD_DB and that the server is running."
         )
         st.stop()
-    figures, control = _tables(url, version)
+    figures, control = tables(url, version)
     return Snapshot(version, figures, control)
 
 
