@@ -1,27 +1,45 @@
-"""Read a CSV file into a frame of raw text cells named after the schema.
+"""Read an uploaded CSV into a frame of raw text cells named after the schema.
 
-Nothing here judges the values: every cell stays the text the file holds, so
-validation can quote it back to the user. Rows are indexed by the line number a
-person sees in a spreadsheet (the header is row 1).
+Every supported layout (the project's template, any HXL-tagged file, IOM DTM and HDX
+HAPI IDP tables, UNHCR population statistics, UNHCR data-portal time series, files
+saved by a French Excel) is first given HXL hashtags, then mapped to the schema by
+those hashtags: one mapping path for all formats. Nothing here judges the values:
+cells stay the text the file holds, so validation can quote them back. Rows are
+indexed by the row number a person sees in a spreadsheet (the header is row 1).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from .problems import Problem
-from .schema import Table
+from .schema import FIGURES, NATIONAL_SCOPE, Table
 
 MAX_BYTES = 200 * 1024 * 1024
+ROW = "_row"  # the column holding each row's number in the file
+PREAMBLE_LINES = 30  # UNHCR downloads put up to 14 lines of notes above the header
 
 
 class UnreadableFile(ValueError):
     """The file cannot be read at all; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the editor says about a file that does not say it itself (form fields or CLI options)."""
+
+    destination_country: str | None = None
+    population_type: str | None = None
+    measure: str | None = None
+    period_start: str | None = None
+    source_org: str | None = None
+    source_title: str | None = None
+    source_url: str | None = None
 
 
 @dataclass
@@ -33,16 +51,23 @@ class Parsed:
     format: str
     column_map: dict[str, str]
     header_rows: int
+    rows_read: int = 0
+    notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+# --- Bytes to a grid of text ---------------------------------------------------
 
 
 def decode(data: bytes) -> str:
     """Bytes to text: UTF-8 (with or without byte-order mark), else Windows-1252 as Excel saves it."""
     if not data.strip():
         raise UnreadableFile("The file is empty.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UnreadableFile("The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again.")
     if b"\x00" in data[:4096]:
         raise UnreadableFile(
-            "The file is not plain text (it contains NUL bytes): save it as CSV, UTF-8, and upload again."
+            "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
         )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -52,17 +77,130 @@ def decode(data: bytes) -> str:
     raise UnreadableFile("The file's text encoding is not UTF-8 or Windows-1252: save it as CSV UTF-8.")
 
 
-def sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: comma, semicolon or tab."""
-    first = text.splitlines()[0] if text else ""
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a header line: comma, semicolon or tab, whichever it has most of."""
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-def is_hxl_row(cells: list[str]) -> bool:
-    """True when the non-empty cells are HXL hashtags (HDX puts them under the header)."""
-    filled = [c.strip() for c in cells if c and c.strip()]
-    return bool(filled) and all(c.startswith("#") for c in filled)
+def _grid(text: str, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Problem]]:
+    """All cells as text, one frame row per CSV record; ragged rows are reported and dropped."""
+    body = text.split("\n", skip)[-1] if skip else text
+    try:
+        grid = pd.read_csv(
+            io.StringIO(body), sep=delimiter, header=None, dtype=str, keep_default_na=False,
+            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+        )
+        # pandas pads short records with NaN rather than failing: those rows are ragged too.
+        short = grid.isna().any(axis=1) & ~grid.fillna("").eq("").all(axis=1)
+        problems = [
+            Problem(skip + 1 + int(i), None, None, f"This row has fewer cells than the header ({grid.shape[1]}): "
+                    "check for a missing delimiter.")
+            for i in grid.index[short]
+        ]
+        return grid[~short].fillna(""), problems
+    except pd.errors.ParserError:
+        pass
+    except pd.errors.EmptyDataError as exc:
+        raise UnreadableFile("The file has no rows.") from exc
+    # Slow path, only for broken files: find every ragged record with its row number.
+    rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    width = len(rows[0])
+    problems, good = [], []
+    for number, cells in enumerate(rows, start=skip + 1):
+        if len(cells) != width and any(c.strip() for c in cells):
+            problems.append(
+                Problem(number, None, None, f"This row has {len(cells)} cells but the header has {width}: "
+                        "check for a missing or extra delimiter, or an unclosed quote.")
+            )
+        else:
+            good.append((cells + [""] * width)[:width])
+    return pd.DataFrame(good, dtype="str"), problems
+
+
+# --- Formats: header names to HXL hashtags --------------------------------------
+
+# Header names of known exports, given the hashtags their HXL rows carry (or would).
+KNOWN_HEADERS: dict[str, str] = {
+    # IOM DTM admin 0-2 export
+    "admin0name": "#country+name", "admin0pcode": "#country+code", "admin1name": "#adm1+name",
+    "admin2name": "#adm2+name", "adminlevel": "#adm+level", "numpresentidpind": "#affected+idps",
+    "reportingdate": "#date+reported", "roundnumber": "#round+code", "assessmenttype": "#assessment+type",
+    "operation": "#operation+name",
+    # HDX HAPI IDPs
+    "location_code": "#country+code", "provider_admin1_name": "#adm1+name+provider",
+    "admin1_name": "#adm1+name", "admin2_name": "#adm2+name", "admin_level": "#adm+level",
+    "assessment_type": "#assessment+type", "population": "#affected+idps", "reporting_round": "#round+code",
+    "reference_period_end": "#date+end",
+    # UNHCR population statistics (HDX feed, HDX world CSV, Refugee Data Finder)
+    "year": "#date+year", "iso3coo": "#country+code+origin", "iso3coa": "#country+code+asylum",
+    "ref": "#affected+refugees", "asy": "#affected+asylum_seekers", "idp": "#affected+idps",
+    "ret": "#affected+refugees+returnees", "rdp": "#affected+idps+returnees",
+    "country of origin code": "#country+code+origin", "country of asylum code": "#country+code+asylum",
+    "country of origin (iso)": "#country+code+origin", "country of asylum (iso)": "#country+code+asylum",
+    "refugees": "#affected+refugees", "refugees under unhcr's mandate": "#affected+refugees",
+    "asylum seekers": "#affected+asylum_seekers", "asylum-seekers": "#affected+asylum_seekers",
+    "internally displaced persons": "#affected+idps", "idps of concern to unhcr": "#affected+idps",
+    "returned refugees": "#affected+refugees+returnees", "returned idpss": "#affected+idps+returnees",
+    "returned idps": "#affected+idps+returnees",
+    # UNHCR data portal time series
+    "date": "#date", "individuals": "#affected+num",
+}
+
+# Hashtags that carry a figure for one population type (wide tables: one column per type).
+POPULATION_TAGS: list[tuple[str, frozenset[str], str]] = [
+    ("#affected", frozenset({"refugees", "returnees"}), "returnees"),
+    ("#affected", frozenset({"idps", "returnees"}), "returnees"),
+    ("#affected", frozenset({"returnees"}), "returnees"),
+    ("#affected", frozenset({"refugees"}), "refugees"),
+    ("#affected", frozenset({"asylum_seekers"}), "asylum_seekers"),
+    ("#affected", frozenset({"idps"}), "idps"),
+    ("#affected", frozenset({"new_arrivals"}), "new_arrivals"),
+]
+
+# Hashtags for our columns beyond each column's own (HDX files use these too).
+EXTRA_TAGS: dict[str, list[str]] = {
+    "as_of": ["#date+reported", "#date+end", "#date+year"],
+    "origin_country": ["#country+code+origin", "#country+name+origin"],
+    "destination_country": ["#country+code+asylum", "#country+name+asylum", "#country+code", "#country+name"],
+    "destination_admin1": ["#adm1+name+provider", "#adm1+name"],
+    "province": ["#adm1+name+provider", "#adm1+name"],
+    "locality": ["#loc+name"],
+    "controlled_by": ["#group+name"],
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    """A known layout: how to recognise it and what it implies that its columns do not say."""
+
+    name: str
+    signature: frozenset[str]  # lower-case header names that identify it
+    defaults: dict[str, str] = field(default_factory=dict)
+    # World files: only rows about people from this country belong on the dashboard.
+    only_origin: str | None = None
+
+
+FORMATS = [
+    Format("IOM DTM admin 0-2 export", frozenset({"numpresentidpind", "adminlevel", "reportingdate"}),
+           {"measure": "stock", "source_org": "IOM DTM", "source_title": "IOM DTM admin 0-2 IDP export",
+            "source_url": "https://dtm.iom.int/"}),
+    Format("HDX HAPI IDP table", frozenset({"location_code", "admin_level", "population", "reference_period_end"}),
+           {"measure": "stock", "source_org": "IOM DTM via HDX HAPI", "source_title": "HDX HAPI: IDPs",
+            "source_url": "https://hapi.humdata.org/"}),
+    Format("UNHCR population statistics", frozenset({"year", "iso3coo", "iso3coa"}),
+           {"measure": "stock", "source_org": "UNHCR", "source_title": "UNHCR Refugee Population Statistics",
+            "source_url": "https://www.unhcr.org/refugee-statistics/"}, only_origin="COD"),
+    Format("UNHCR population statistics", frozenset({"year", "country of origin code", "country of asylum code"}),
+           {"measure": "stock", "source_org": "UNHCR", "source_title": "UNHCR Refugee Population Statistics",
+            "source_url": "https://www.unhcr.org/refugee-statistics/"}, only_origin="COD"),
+    Format("UNHCR Refugee Data Finder export", frozenset({"year", "country of origin (iso)", "country of asylum (iso)"}),
+           {"measure": "stock", "source_org": "UNHCR", "source_title": "UNHCR Refugee Data Finder",
+            "source_url": "https://www.unhcr.org/refugee-statistics/"}, only_origin="COD"),
+    Format("UNHCR data portal time series", frozenset({"date", "individuals"}),
+           {"source_org": "UNHCR", "source_title": "UNHCR Operational Data Portal time series",
+            "source_url": "https://data.unhcr.org/"}),
+]
 
 
 def hxl_tag(tag: str) -> tuple[str, frozenset[str]]:
@@ -71,102 +209,235 @@ def hxl_tag(tag: str) -> tuple[str, frozenset[str]]:
     return parts[0], frozenset(p for p in parts[1:] if p)
 
 
-def map_columns(header: list[str], hxl: list[str] | None, table: Table) -> dict[int, str]:
-    """File column position -> schema column, by HXL hashtag first, then by header name."""
-    mapping: dict[int, str] = {}
-    taken: set[str] = set()
-    if hxl:
-        wanted = {hxl_tag(c.hxl): c.name for c in table.columns}
-        for i, tag in enumerate(hxl):
-            if not tag.strip():
+def is_hxl_row(cells: list[str]) -> bool:
+    """True when the non-empty cells are HXL hashtags (HDX puts them under the header)."""
+    filled = [c.strip() for c in cells if c and c.strip()]
+    return bool(filled) and all(c.startswith("#") for c in filled)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower().replace("\ufeff", ""))
+
+
+def _name_key(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", _key(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+
+
+def _find_header(lines: list[str], table: Table) -> int:
+    """Index of the header line: the first line naming a known column (skips UNHCR preambles)."""
+    known = set(KNOWN_HEADERS) | {_name_key(n) for c in table.columns for n in (c.name, *c.synonyms)}
+    for i, line in enumerate(lines[:PREAMBLE_LINES]):
+        cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        if sum(1 for c in cells if _key(c) in known or _name_key(c) in known) >= 2:
+            return i
+    return 0
+
+
+def _detect(header: list[str]) -> Format | None:
+    names = {_key(h) for h in header}
+    for fmt in FORMATS:
+        if fmt.signature <= names:
+            return fmt
+    return None
+
+
+def _tags_for(header: list[str], hxl: list[str] | None, table: Table) -> list[str]:
+    """A hashtag for every column: the file's own HXL row first, then known and schema header names."""
+    by_name = {}
+    for c in table.columns:
+        for n in (c.name, *c.synonyms):
+            by_name[_name_key(n)] = c.hxl
+    tags = []
+    for i, name in enumerate(header):
+        tag = hxl[i].strip() if hxl and i < len(hxl) and hxl[i].strip() else ""
+        if not tag:
+            tag = KNOWN_HEADERS.get(_key(name)) or by_name.get(_name_key(name), "")
+        tags.append(tag)
+    return tags
+
+
+def _match(tags: list[str], wanted: list[str], taken: set[int]) -> int | None:
+    """Position of the column whose hashtag carries all the attributes of one of `wanted`, most specific first."""
+    for want in wanted:
+        w_name, w_attrs = hxl_tag(want)
+        for i, tag in enumerate(tags):
+            if i in taken or not tag:
                 continue
             name, attrs = hxl_tag(tag)
-            # The hashtag matches a column whose attributes it all carries (HDX adds extras).
-            best = None
-            for (w_name, w_attrs), column in wanted.items():
-                if w_name == name and w_attrs <= attrs and column not in taken:
-                    if best is None or len(w_attrs) > len(best[0]):
-                        best = (w_attrs, column)
-            if best:
-                mapping[i] = best[1]
-                taken.add(best[1])
-    by_name = {c.name: c.name for c in table.columns}
-    for i, text in enumerate(header):
-        if i in mapping:
-            continue
-        key = text.strip().lower().replace(" ", "_")
-        if key in by_name and by_name[key] not in taken:
-            mapping[i] = by_name[key]
-            taken.add(by_name[key])
-    return mapping
+            if name == w_name and w_attrs <= attrs and not _conflicts(w_attrs, attrs):
+                return i
+    return None
 
 
-def read_csv(data: bytes, table: Table, *, max_bytes: int = MAX_BYTES) -> Parsed:
-    """Parse CSV bytes in the project's own layout (an HXL row under the header is optional)."""
+def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
+    # A column about where people come from never fills a column about where they are, and back.
+    return ("origin" in attrs and "origin" not in wanted) or ("asylum" in attrs and "origin" in wanted)
+
+
+# --- Mapping a grid to the schema ------------------------------------------------
+
+
+def read_csv(
+    data: bytes, table: Table, options: Options | None = None, *, max_bytes: int = MAX_BYTES
+) -> Parsed:
+    """Parse CSV bytes in any supported layout into raw schema columns."""
+    options = options or Options()
     if len(data) > max_bytes:
         raise UnreadableFile(
-            f"The file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: split it and upload the parts."
+            f"The file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
+            "split it into smaller files and upload them one after the other."
         )
-    text = decode(data)
-    delimiter = sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if not rows:
-        raise UnreadableFile("The file is empty.")
-    header = [h.strip() for h in rows[0]]
-    hxl = rows[1] if len(rows) > 1 and is_hxl_row(rows[1]) else None
-    header_rows = 2 if hxl else 1
-    mapping = map_columns(header, hxl, table)
+    text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n", PREAMBLE_LINES + 2)
+    start = _find_header(lines, table)
+    delimiter = sniff_delimiter(lines[start])
+    grid, problems = _grid(text, delimiter, start)
+    if grid.empty:
+        raise UnreadableFile("The file has no rows.")
+    header = [str(h).strip() for h in grid.iloc[0]]
+    hxl = list(grid.iloc[1]) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
+    header_rows = start + (2 if hxl else 1)
+    body = grid.iloc[(2 if hxl else 1):]
+    body.index = pd.RangeIndex(header_rows + 1, header_rows + 1 + len(body), name="row")
+    blank = (body == "").all(axis=1)
+    body = body[~blank]
 
-    problems: list[Problem] = []
-    found = set(mapping.values())
+    fmt = _detect(header)
+    tags = _tags_for(header, hxl, table)
+    notes = [f"{start} line(s) of notes above the header were skipped."] if start else []
+    defaults = dict(fmt.defaults) if fmt else {}
+    frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
+    notes += more
+    if fmt and fmt.only_origin and table is FIGURES:
+        other = frame["origin_country"].str.upper() != fmt.only_origin
+        if other.any():
+            notes.append(f"{int(other.sum())} row(s) about people from other countries than "
+                         f"{fmt.only_origin} were not imported.")
+            frame = frame[~other]
+    name = fmt.name if fmt else ("HXL-tagged CSV" if hxl else "CSV (project template)")
+    problems += _missing_columns(frame, table, set(column_map.values()))
+    # One file row can give several figure rows (one per population type): keep the file's
+    # row number in ROW and give each figure row its own position.
+    frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)), notes, problems)
+
+
+def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Pick, pivot and fill the schema's columns from the tagged grid."""
+    notes: list[str] = []
+    taken: set[int] = set()
+    columns: dict[str, pd.Series] = {}
+    column_map: dict[str, str] = {}
+
+    def take(name: str, position: int) -> None:
+        taken.add(position)
+        columns[name] = body[position].astype("str").str.strip()
+        column_map[header[position] or f"column {position + 1}"] = name
+
+    for column in table.columns:
+        own = _match(tags, [column.hxl], taken)
+        if own is None:
+            own = _match(tags, EXTRA_TAGS.get(column.name, []), taken)
+        if own is not None:
+            take(column.name, own)
+
+    frame = pd.DataFrame(columns, index=body.index)
+    if table is FIGURES:
+        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
+        notes += more
+    frame = _fill(frame, table, defaults, options, notes)
+    return frame, column_map, notes
+
+
+def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple[pd.DataFrame, list[str]]:
+    """Wide population columns to long rows, years to dates, one admin level, IDP origin."""
+    more: list[str] = []
+    # Year-only files (UNHCR) count at the end of the year.
+    year = _match(tags, ["#date+year"], set())
+    if year is not None and "as_of" in frame and frame["as_of"].str.fullmatch(r"\d{4}").all():
+        frame["as_of"] = frame["as_of"] + "-12-31"
+        more.append("Years were read as end-of-year figures (31 December).")
+
+    # Stacked admin levels: keep province rows (and national totals), never add levels up.
+    level_at = _match(tags, ["#adm+level"], set())
+    if level_at is not None:
+        level = body[level_at].astype("str").str.strip()
+        column_map[header[level_at]] = "(admin level: province rows kept)"
+        lower = level.isin(["2", "3", "4"])
+        if lower.any():
+            more.append(f"{int(lower.sum())} row(s) below province level were not imported: the dashboard keeps "
+                        "province and national figures, and does not add levels together.")
+        national = level == "0"
+        frame = frame[~lower]
+        scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
+        frame["scope"] = scope.where(~national[~lower], NATIONAL_SCOPE)
+
+    # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
+    wide = []
+    for name, attrs, population in POPULATION_TAGS:
+        at = _match(tags, [f"{name}+{'+'.join(sorted(attrs))}"], taken)
+        if at is not None:
+            taken.add(at)
+            wide.append((at, population))
+            column_map[header[at] or f"column {at + 1}"] = f"figure ({population})"
+    if wide:
+        parts = []
+        for at, population in wide:
+            values = body.loc[frame.index, at].astype("str").str.strip()
+            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?", case=False)
+            part = frame[keep].copy()
+            part["figure"] = values[keep]
+            part["population_type"] = population
+            parts.append(part)
+        before = len(frame)
+        frame = pd.concat(parts).sort_index(kind="stable") if parts else frame.iloc[0:0]
+        more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
+                    "empty and zero cells are not figures.")
+    # IDPs stay in their own country.
+    if "population_type" in frame and "destination_country" in frame:
+        idp = frame["population_type"].isin(["idps"]) & (frame.get("origin_country", "") == "")
+        if "origin_country" not in frame:
+            frame["origin_country"] = ""
+        frame.loc[idp, "origin_country"] = frame.loc[idp, "destination_country"]
+    return frame, more
+
+
+def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, notes: list[str]) -> pd.DataFrame:
+    """Add every schema column; fill empty cells from the editor's options, then the format's defaults."""
+    given = {k: v for k, v in vars(options).items() if v not in (None, "")}
+    for column in table.columns:
+        if column.name not in frame:
+            frame[column.name] = ""
+        value = given.get(column.name) or defaults.get(column.name)
+        if value is not None:
+            empty = frame[column.name].astype("str").str.strip() == ""
+            if empty.any():
+                frame[column.name] = frame[column.name].astype("str").where(~empty, value)
+                source = "the form" if column.name in given else "the file's format"
+                notes.append(f"{column.name} was empty and set to '{value}' from {source}.")
+    if table is FIGURES and frame["origin_country"].eq("").all() and len(frame):
+        frame["origin_country"] = "COD"
+        notes.append("origin_country is not in the file and was set to COD (DR Congo).")
+    return frame[table.names].astype("str")
+
+
+def _missing_columns(frame: pd.DataFrame, table: Table, mapped: set[str]) -> list[Problem]:
+    problems = []
     for name in table.required:
-        if name not in found:
+        if name not in mapped and frame[name].eq("").all():
             column = table.column(name)
             problems.append(
-                Problem(
-                    None,
-                    name,
-                    None,
-                    f"Required column '{name}' ({column.hxl}) is missing: add it to the header row.",
-                )
+                Problem(None, name, None, f"Required column '{name}' ({column.hxl}) is missing or empty: add it to "
+                        "the file, or give its value in the form (command line: the matching option).")
             )
-
-    body = rows[header_rows:]
-    records = []
-    index = []
-    width = len(header)
-    for offset, cells in enumerate(body):
-        line = header_rows + offset + 1
-        if not any(c.strip() for c in cells):
-            continue  # blank lines are not data
-        if len(cells) != width:
-            problems.append(
-                Problem(
-                    line,
-                    None,
-                    None,
-                    f"This row has {len(cells)} cells but the header has {width}: "
-                    "check for a missing or extra delimiter.",
-                )
-            )
-            continue
-        records.append({mapping[i]: cells[i].strip() for i in mapping})
-        index.append(line)
-    frame = pd.DataFrame.from_records(records, index=pd.Index(index, name="row"), columns=list(mapping.values()))
-    for name in table.names:
-        if name not in frame.columns:
-            frame[name] = ""
-    frame = frame[table.names].astype(object)
-    return Parsed(
-        frame=frame,
-        table=table,
-        format="HXL-tagged CSV" if hxl else "CSV",
-        column_map={header[i] or f"column {i + 1}": name for i, name in mapping.items()},
-        header_rows=header_rows,
-        problems=problems,
-    )
+    return problems
 
 
-def read_path(path: Path, table: Table) -> Parsed:
+def read_path(path, table: Table, options: Options | None = None) -> Parsed:
     """Read a CSV file from disk."""
-    return read_csv(Path(path).read_bytes(), table)
+    from pathlib import Path
+
+    return read_csv(Path(path).read_bytes(), table, options)

@@ -26,6 +26,11 @@ class Column:
     maximum: float | None = None
     default: str | None = None  # used when the cell is empty
 
+    @property
+    def synonyms(self) -> tuple[str, ...]:
+        """Other header names people write for this column (French, English); accents are ignored."""
+        return HEADER_SYNONYMS.get(self.name, ())
+
 
 @dataclass(frozen=True)
 class Table:
@@ -55,6 +60,33 @@ class Table:
     def hxl_row(self) -> list[str]:
         return [c.hxl for c in self.columns]
 
+
+# Header names people write instead of ours, e.g. in a French spreadsheet.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "as_of": ("date", "as of", "date de situation", "date_situation", "reporting date"),
+    "date": ("date de l'evenement", "event date"),
+    "origin_country": ("pays d'origine", "pays_origine", "country of origin", "origin"),
+    "origin_admin1": ("province d'origine", "province_origine", "origin province"),
+    "destination_country": ("pays d'asile", "pays_asile", "pays de destination", "country of asylum", "destination", "country", "pays"),
+    "destination_admin1": ("province", "admin1", "province de destination"),
+    "population_type": ("type de population", "type_population", "population type", "type"),
+    "figure": ("chiffre", "nombre", "effectif", "valeur", "value", "number", "individus"),
+    "measure": ("mesure", "stock ou flux", "stock_flux"),
+    "period_start": ("depuis", "debut de periode", "since", "start"),
+    "scope": ("portee", "perimetre"),
+    "locality": ("localite", "lieu", "ville", "town", "place"),
+    "territory": ("territoire",),
+    "controlled_by": ("controle par", "controle_par", "controlled by", "groupe", "group"),
+    "event": ("evenement", "type d'evenement"),
+    "lat": ("latitude",),
+    "lon": ("longitude", "lng", "long"),
+    "coord_source": ("source des coordonnees", "coordinate source"),
+    "source_org": ("source", "organisation", "publisher", "editeur"),
+    "source_title": ("titre", "title", "titre de la source"),
+    "source_url": ("lien", "url", "link", "adresse"),
+    "confidence": ("confiance", "fiabilite"),
+    "notes": ("remarques", "commentaires", "note", "comments"),
+}
 
 # --- Allowed values -----------------------------------------------------------
 
@@ -92,6 +124,8 @@ REGION_CODES = {
 UNKNOWN_COUNTRY = "UKN"
 
 COUNTRY_OF_INTEREST = "COD"
+# The scope of a figure that covers a whole country rather than a province.
+NATIONAL_SCOPE = "National total"
 KIVU_PROVINCES = ("North Kivu", "South Kivu")
 # Provinces named in figures and control events. Province names are stored in
 # English, as OCHA and UNHCR English products write them.

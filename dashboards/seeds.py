@@ -32,14 +32,12 @@ def read_seed(path: Path, table: Table) -> pd.DataFrame:
     return result.frame
 
 
-def ensure_seeded(store: Store, seeds_dir: Path | None = None) -> list[VersionInfo]:
-    """Create the schema and, if the database has no version yet, load the seeds as its first versions."""
-    seeds_dir = seeds_dir or default_seeds_dir()
+def ensure_seeded(store: Store, seeds_dir: Path | None = None) -> VersionInfo | None:
+    """Create the schema and, if the database has no version yet, load the seeds as version 1."""
+    seeds_dir = Path(seeds_dir or default_seeds_dir())
     store.create()
     if not store.is_empty():
-        return []
-    batches = []
-    for file_name, table in SEED_FILES.items():
-        path = Path(seeds_dir) / file_name
-        batches.append((table, read_seed(path, table), f"seeds/{file_name}", path.read_bytes()))
-    return store.seed_if_empty(batches)
+        return None
+    tables = {table: read_seed(seeds_dir / name, table) for name, table in SEED_FILES.items()}
+    data = b"".join((seeds_dir / name).read_bytes() for name in SEED_FILES)
+    return store.seed_if_empty(tables, data=data)

@@ -2,8 +2,9 @@
 
 Rows are never updated in place. Each row carries the version that added it
 (`valid_from`) and the version that retired it (`valid_to`, empty while it is
-current), so the data as of any version is one query, and a version is created
-in a single transaction: either all of it is visible or none of it.
+current), so the data as of any version is one query. A version is created in a
+single transaction that holds the database's write lock: either all of it is
+visible or none of it, and two imports at the same time land one after the other.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sqlalchemy as sa
 from .schema import TABLES, Table
 
 Mode = Literal["seed", "merge", "replace", "revert"]
+MODES = ("merge", "replace")  # what an editor chooses between
+CHUNK = 20_000  # rows per INSERT batch: bounds memory on million-row files
 
 _SQL_TYPES = {
     "date": sa.Date,
@@ -38,7 +41,17 @@ class VersionInfo:
     id: int
     created_at: str
     mode: str
-    table: str
+    tables: str
+    added: int
+    changed: int
+    unchanged: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What committing rows would change, computed without writing anything."""
+
     added: int
     changed: int
     unchanged: int
@@ -53,7 +66,7 @@ def _metadata() -> tuple[sa.MetaData, sa.Table, dict[str, sa.Table]]:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("created_at", sa.Text, nullable=False),
         sa.Column("mode", sa.Text, nullable=False),
-        sa.Column("table_name", sa.Text, nullable=False),
+        sa.Column("tables", sa.Text, nullable=False),
         sa.Column("editor", sa.Text),
         sa.Column("file_name", sa.Text),
         sa.Column("sha256", sa.Text),
@@ -69,7 +82,7 @@ def _metadata() -> tuple[sa.MetaData, sa.Table, dict[str, sa.Table]]:
         tables[table.name] = sa.Table(
             table.name,
             meta,
-            sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("row_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
             sa.Column("valid_from", sa.Integer, sa.ForeignKey("versions.id"), nullable=False, index=True),
             sa.Column("valid_to", sa.Integer, sa.ForeignKey("versions.id"), index=True),
             *[sa.Column(c.name, _SQL_TYPES[c.type]) for c in table.columns],
@@ -84,8 +97,9 @@ class Store:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = sa.create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        if self.sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         self.meta, self.versions, self.tables = _metadata()
@@ -95,8 +109,7 @@ class Store:
         self.meta.create_all(self.engine)
 
     def is_empty(self) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(self.versions)).scalar_one() == 0
+        return self.current_version() is None
 
     def current_version(self) -> int | None:
         with self.engine.connect() as conn:
@@ -107,27 +120,41 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(self.versions).order_by(self.versions.c.id.desc()), conn)
 
+    def version(self, version_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(self.versions).where(self.versions.c.id == version_id)).mappings().first()
+        return dict(row) if row else None
+
     def read(self, table: Table, version: int | None = None) -> pd.DataFrame:
         """The rows of a table as they were in a version (the current one by default)."""
-        sql_table = self.tables[table.name]
         with self.engine.connect() as conn:
             if version is None:
                 version = conn.execute(sa.select(sa.func.max(self.versions.c.id))).scalar_one()
             if version is None:
-                return _empty(table)
-            query = (
-                sa.select(*[sql_table.c[name] for name in table.names])
-                .where(sql_table.c.valid_from <= version)
-                .where(sa.or_(sql_table.c.valid_to.is_(None), sql_table.c.valid_to > version))
-                .order_by(sql_table.c.row_id)
+                return _typed(pd.DataFrame(columns=table.names), table)
+            return self._read(conn, table, version)
+
+    def _read(self, conn, table: Table, version: int | None) -> pd.DataFrame:
+        sql_table = self.tables[table.name]
+        query = sa.select(*[sql_table.c[name] for name in table.names])
+        if version is None:
+            query = query.where(sql_table.c.valid_to.is_(None))
+        else:
+            query = query.where(sql_table.c.valid_from <= version).where(
+                sa.or_(sql_table.c.valid_to.is_(None), sql_table.c.valid_to > version)
             )
-            frame = pd.read_sql(query, conn)
-        return _typed(frame, table)
+        return _typed(pd.read_sql(query.order_by(sql_table.c.row_id), conn), table)
+
+    def preview(self, table: Table, rows: pd.DataFrame, *, mode: Mode) -> Preview:
+        """What commit() would change, without writing."""
+        with self.engine.connect() as conn:
+            current = self._current_with_ids(conn, table)
+        d = _diff(table, current, _typed(rows[table.names].reset_index(drop=True), table), whole_table=mode != "merge")
+        return Preview(d.added, d.changed, d.unchanged, d.removed)
 
     def commit(
         self,
-        table: Table,
-        rows: pd.DataFrame,
+        changes: dict[Table, pd.DataFrame],
         *,
         mode: Mode,
         editor: str | None = None,
@@ -135,61 +162,106 @@ class Store:
         data: bytes | None = None,
         note: str | None = None,
     ) -> VersionInfo:
-        """Create a new version from validated rows, in one transaction.
+        """Create one new version from validated rows of one or more tables, in one transaction.
 
         merge: rows replace current rows with the same key; other current rows stay.
-        replace / revert / seed: the table becomes exactly these rows.
+        replace / revert / seed: each given table becomes exactly these rows.
         """
-        with self.engine.connect() as conn, _writing(conn).begin():
-            return self._commit(conn, table, rows, mode, editor, file_name, data, note)
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                return self._commit(conn, changes, mode, editor, file_name, data, note)
 
-    def seed_if_empty(self, batches: list[tuple[Table, pd.DataFrame, str, bytes]]) -> list[VersionInfo]:
-        """Load the seed tables as the first versions, unless another process already did."""
+    def seed_if_empty(self, changes: dict[Table, pd.DataFrame], *, data: bytes) -> VersionInfo | None:
+        """Load the seed tables as version 1, unless another process already did."""
         self.create()
-        with self.engine.connect() as conn, _writing(conn).begin():
-            if conn.execute(sa.select(sa.func.count()).select_from(self.versions)).scalar_one():
-                return []
-            return [
-                self._commit(conn, table, rows, "seed", "seeds", file_name, data, "Curated seed data")
-                for table, rows, file_name, data in batches
-            ]
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                self._lock(conn)
+                if conn.execute(sa.select(sa.func.count()).select_from(self.versions)).scalar_one():
+                    return None
+                return self._commit(conn, changes, "seed", "seeds", "seeds/", data, "Curated seed data", locked=True)
 
-    def _commit(self, conn, table, rows, mode, editor, file_name, data, note) -> VersionInfo:
+    def revert(self, version_id: int, *, editor: str | None = None) -> VersionInfo:
+        """A new version whose tables are exactly as they were in an earlier version."""
+        if self.version(version_id) is None:
+            raise ValueError(f"There is no version {version_id}.")
+        old = {table: self.read(table, version_id) for table in TABLES.values()}
+        return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}")
+
+    def changes(self, table: Table, before: int, after: int) -> pd.DataFrame:
+        """Rows that differ between two versions, each marked added, removed, or changed (old and new values)."""
+        old, new = self.read(table, before), self.read(table, after)
+        key = list(table.key)
+        merged = old.merge(new, on=key, how="outer", suffixes=(" (before)", ""), indicator=True)
+        values = [n for n in table.names if n not in key]
+        differs = pd.Series(False, index=merged.index)
+        for n in values:
+            a, b = merged[f"{n} (before)"].astype("str"), merged[n].astype("str")
+            differs |= a != b
+        merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "changed"})
+        out = merged[(merged["_merge"] != "both") | differs].drop(columns="_merge")
+        return out[["change", *key, *[c for n in values for c in (f"{n} (before)", n)]]].reset_index(drop=True)
+
+    # --- inside the write transaction ---------------------------------------------
+
+    def _lock(self, conn) -> None:
+        # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL needs one taken.
+        if not self.sqlite:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(727301)"))
+
+    def _current_with_ids(self, conn, table: Table) -> pd.DataFrame:
         sql_table = self.tables[table.name]
-        incoming = _typed(rows[table.names].reset_index(drop=True), table)
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         current = pd.read_sql(
-            sa.select(sql_table.c.row_id, *[sql_table.c[n] for n in table.names]).where(
-                sql_table.c.valid_to.is_(None)
-            ),
+            sa.select(sql_table.c.row_id, *[sql_table.c[n] for n in table.names]).where(sql_table.c.valid_to.is_(None)),
             conn,
         )
-        current = pd.concat([current[["row_id"]], _typed(current[table.names], table)], axis=1)
-        diff = _diff(table, current, incoming, whole_table=mode != "merge")
+        return pd.concat([current[["row_id"]], _typed(current[table.names], table)], axis=1)
+
+    def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False) -> VersionInfo:
+        if not locked:
+            self._lock(conn)
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        diffs = {}
+        for table, rows in changes.items():
+            incoming = _typed(rows[table.names].reset_index(drop=True), table)
+            diffs[table] = _diff(table, self._current_with_ids(conn, table), incoming, whole_table=mode != "merge")
+        totals = {k: sum(getattr(d, k) for d in diffs.values()) for k in ("added", "changed", "unchanged", "removed")}
         version_id = conn.execute(
             sa.insert(self.versions).values(
                 created_at=created,
                 mode=mode,
-                table_name=table.name,
+                tables=",".join(t.name for t in changes),
                 editor=editor,
                 file_name=file_name,
                 sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
-                rows_in_file=len(rows),
-                added=diff.added,
-                changed=diff.changed,
-                unchanged=diff.unchanged,
-                removed=diff.removed,
+                rows_in_file=sum(len(r) for r in changes.values()),
                 note=note,
+                **totals,
             )
         ).inserted_primary_key[0]
-        for chunk in _chunks(diff.retire, 500):
-            conn.execute(sa.update(sql_table).where(sql_table.c.row_id.in_(chunk)).values(valid_to=version_id))
-        if len(diff.insert):
-            records = _records(diff.insert, table)
-            for record in records:
-                record["valid_from"] = version_id
-            conn.execute(sa.insert(sql_table), records)
-        return VersionInfo(version_id, created, mode, table.name, diff.added, diff.changed, diff.unchanged, diff.removed)
+        for table, diff in diffs.items():
+            sql_table = self.tables[table.name]
+            for start in range(0, len(diff.retire), 500):
+                chunk = diff.retire[start : start + 500]
+                conn.execute(sa.update(sql_table).where(sql_table.c.row_id.in_(chunk)).values(valid_to=version_id))
+            self._insert(conn, table, diff.insert, version_id)
+        return VersionInfo(version_id, created, mode, ",".join(t.name for t in changes), **totals)
+
+    def _insert(self, conn, table: Table, frame: pd.DataFrame, version_id: int) -> None:
+        names = ["valid_from", *table.names]
+        sql_table = self.tables[table.name]
+        for start in range(0, len(frame), CHUNK):
+            part = frame.iloc[start : start + CHUNK]
+            columns = [[version_id] * len(part)] + [_python_values(part[c.name], c.type) for c in table.columns]
+            rows = list(zip(*columns))
+            if self.sqlite:
+                # The DBAPI's executemany with tuples is several times faster than dicts through the ORM layer.
+                placeholders = ", ".join("?" for _ in names)
+                conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+            else:
+                conn.execute(sa.insert(sql_table), [dict(zip(names, r)) for r in rows])
 
 
 @dataclass
@@ -205,36 +277,42 @@ class _Diff:
 def _diff(table: Table, current: pd.DataFrame, incoming: pd.DataFrame, *, whole_table: bool) -> _Diff:
     """Which incoming rows are new, which replace a current row, which change nothing."""
     key = list(table.key)
-    values = table.names
-    cur = current.assign(_fp=_fingerprint(current[values]), _key=_fingerprint(current[key]))
-    inc = incoming.assign(_fp=_fingerprint(incoming[values]), _key=_fingerprint(incoming[key]))
-    unchanged_mask = inc["_fp"].isin(cur["_fp"])
-    keyed_mask = inc["_key"].isin(cur["_key"])
-    changed_mask = ~unchanged_mask & keyed_mask
+    cur_key, inc_key = _fingerprint(current[key]), _fingerprint(incoming[key])
+    keyed = inc_key.isin(cur_key)
+    cur_full = _fingerprint(current[table.names])
+    # Whole-row fingerprints only where a key matched: cheap when a big file meets a small table.
+    unchanged = pd.Series(False, index=incoming.index)
+    if keyed.any():
+        unchanged[keyed] = _fingerprint(incoming.loc[keyed, table.names]).isin(cur_full).to_numpy()
+    changed = keyed & ~unchanged
     if whole_table:
-        retire = cur.loc[~cur["_fp"].isin(inc["_fp"]), "row_id"]
-        removed = int((~cur["_key"].isin(inc["_key"])).sum())
+        inc_full = _fingerprint(incoming[table.names]) if len(current) else pd.Series(dtype="uint64")
+        retire = current.loc[~cur_full.isin(inc_full), "row_id"]
+        removed = int((~cur_key.isin(inc_key)).sum())
     else:
-        retire = cur.loc[cur["_key"].isin(inc.loc[changed_mask, "_key"]), "row_id"]
+        retire = current.loc[cur_key.isin(inc_key[changed]), "row_id"]
         removed = 0
     return _Diff(
-        insert=incoming[~unchanged_mask.to_numpy()],
+        insert=incoming[~unchanged.to_numpy()],
         retire=[int(r) for r in retire],
-        added=int((~keyed_mask).sum()),
-        changed=int(changed_mask.sum()),
-        unchanged=int(unchanged_mask.sum()),
+        added=int((~keyed).sum()),
+        changed=int(changed.sum()),
+        unchanged=int(unchanged.sum()),
         removed=removed,
     )
 
 
 def _fingerprint(frame: pd.DataFrame) -> pd.Series:
-    return pd.util.hash_pandas_object(frame.astype(str), index=False)
+    """A 64-bit hash per row of the canonical text of its values."""
+    text = pd.DataFrame({c: frame[c].astype("str").fillna("") for c in frame.columns}, index=frame.index)
+    return pd.util.hash_pandas_object(text, index=False)
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Columns with the dtypes the rest of the code expects, whatever the database driver returned."""
     out = pd.DataFrame(index=frame.index)
     for c in table.columns:
-        s = frame[c.name] if c.name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        s = frame[c.name] if c.name in frame.columns else pd.Series(None, index=frame.index, dtype="str")
         if c.type == "date":
             out[c.name] = pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
         elif c.type == "integer":
@@ -242,43 +320,23 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         elif c.type == "decimal":
             out[c.name] = pd.to_numeric(s, errors="coerce").astype("Float64")
         else:
-            out[c.name] = s.astype(object).where(s.notna(), None)
+            out[c.name] = s.astype("str")
     return out
 
 
-def _empty(table: Table) -> pd.DataFrame:
-    return _typed(pd.DataFrame(columns=table.names), table)
-
-
-def _records(frame: pd.DataFrame, table: Table) -> list[dict]:
-    records = []
-    columns = table.names
-    kinds = {c.name: c.type for c in table.columns}
-    for row in frame[columns].itertuples(index=False, name=None):
-        record = {}
-        for name, value in zip(columns, row):
-            if value is None or value is pd.NA or (isinstance(value, float) and value != value) or value is pd.NaT:
-                record[name] = None
-            elif kinds[name] == "date":
-                record[name] = value.date()
-            elif kinds[name] == "integer":
-                record[name] = int(value)
-            elif kinds[name] == "decimal":
-                record[name] = float(value)
-            else:
-                record[name] = value
-        records.append(record)
-    return records
-
-
-def _chunks(items: list[int], size: int):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _writing(conn: sa.Connection) -> sa.Connection:
-    conn.info["write"] = True
-    return conn
+def _python_values(series: pd.Series, kind: str) -> list:
+    """Plain Python values for the DBAPI: None for missing, date for dates, int/float for numbers."""
+    missing = series.isna().to_numpy()
+    if kind == "date":
+        values = series.dt.date.tolist()
+    elif kind == "integer":
+        values = series.astype("float").tolist()
+        values = [int(v) if v == v else None for v in values]
+    elif kind == "decimal":
+        values = series.astype("float").tolist()
+    else:
+        values = series.astype("object").tolist()
+    return [None if m else v for v, m in zip(values, missing)]
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -293,5 +351,5 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()

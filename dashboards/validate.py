@@ -2,25 +2,31 @@
 
 Validation never stops at the first bad cell: it returns the typed rows that
 passed and a list of problems (row as the user counts it, column, value, what
-to do), like a spell checker rather than a compiler.
+to do), like a spell checker rather than a compiler. Column rules (required,
+allowed values, ranges, dates not in the future, web addresses) are a pandera
+schema built from dashboards/schema.py; rules across columns and rows, and
+against the data already stored, are plain functions below.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
 
-from .ingest import Parsed
+from . import places
+from .ingest import ROW, Parsed
 from .problems import Problem, errors
-from .schema import Column, Table
+from .schema import FIGURE_SERIES, Column, Table
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_ISO3 = re.compile(r"^[A-Z]{3}$")
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
+JUMP_FACTOR = 10  # a figure this many times its series' previous one is worth a second look
+DROP_SHARE = 0.5  # a stock falling by more than half is too
 
 
 @dataclass
@@ -35,18 +41,34 @@ class Validated:
     def ok(self) -> bool:
         return not errors(self.problems)
 
+    def rejected_with_problems(self) -> pd.DataFrame:
+        """The skipped rows as the file had them, each with its problems, for the editor to fix."""
+        if self.rejected is None or self.rejected.empty:
+            return pd.DataFrame(columns=["row", "problems"])
+        by_row: dict[int, list[str]] = {}
+        for p in errors(self.problems):
+            if p.row is not None:
+                by_row.setdefault(p.row, []).append(f"{p.column or 'row'}: {p.message}")
+        out = self.rejected.drop(columns=[ROW]).copy()
+        out.insert(0, "problems", [" | ".join(by_row.get(int(r), [])) for r in self.rejected[ROW]])
+        out.insert(0, "row", self.rejected[ROW].to_numpy())
+        return out.reset_index(drop=True)
+
 
 def parse_dates(raw: pd.Series) -> pd.Series:
     """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it."""
-    text = raw.fillna("").astype(str).str.strip()
+    text = raw.astype("str").str.strip()
     iso = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    dmy = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(dmy)
+    slash = text.str.contains("/", regex=False)
+    if slash.any():
+        dmy = pd.to_datetime(text.where(slash), format="%d/%m/%Y", errors="coerce")
+        iso = iso.fillna(dmy)
+    return iso.astype("datetime64[ns]")
 
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     """Text to floats, accepting thousands written with spaces and scientific notation (1e+05)."""
-    text = raw.fillna("").astype(str).str.replace(_SPACES, "", regex=True)
+    text = raw.astype("str").str.replace(_SPACES, "", regex=True)
     if decimal_comma:
         text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
     else:
@@ -54,33 +76,36 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Series, message: str) -> None:
+    for row, value in text[bad].items():
+        problems.append(Problem(int(row), column, value, message))
+
+
 def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd.Series:
-    text = raw.fillna("").astype(str).str.strip()
+    text = raw.astype("str").str.strip()
     empty = text == ""
-
-    def report(bad: pd.Series, message: str) -> None:
-        for row, value in text[bad].items():
-            problems.append(Problem(int(row), column.name, value, message))
-
     if column.type == "date":
         values = parse_dates(text)
-        report(values.isna() & ~empty, "is not a date: write it as YYYY-MM-DD, e.g. 2025-02-21.")
+        _report(problems, column.name, text, values.isna() & ~empty,
+                "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025).")
         return values
     if column.type == "integer":
         numbers = parse_numbers(text)
-        report(numbers.isna() & ~empty, "is not a number: write digits only, e.g. 42000.")
+        _report(problems, column.name, text, numbers.isna() & ~empty, "is not a number: write digits only, e.g. 42000.")
         fractional = numbers.notna() & (numbers != numbers.round())
-        report(fractional, "is not a whole number of people: round it as the source does.")
-        numbers = numbers.where(~fractional)
-        return numbers.round().astype("Int64")
+        _report(problems, column.name, text, fractional, "is not a whole number of people: round it as the source does.")
+        return numbers.where(~fractional).round().astype("Int64")
     if column.type == "decimal":
         numbers = parse_numbers(text, decimal_comma=True)
-        report(numbers.isna() & ~empty, "is not a decimal number: write it like -1.67409.")
+        _report(problems, column.name, text, numbers.isna() & ~empty, "is not a decimal number: write it like -1.67409.")
         return numbers.astype("Float64")
     if column.type == "iso3":
-        codes = text.str.upper()
-        report(~codes.str.match(_ISO3) & ~empty, "is not a three-letter ISO country code such as COD or BDI.")
-        return codes.where(codes.str.match(_ISO3) & ~empty, None).astype(object)
+        codes, failed = places.country_codes(text.mask(empty))
+        for value, match in failed.items():
+            hint = f" {match.suggestion[0].upper()}{match.suggestion[1:]}" if match.suggestion else ""
+            message = f"is not a country the dashboard knows: write an ISO3 code such as COD or BDI, or the name in English or French.{hint}"
+            _report(problems, column.name, text, text == value, message)
+        return codes.astype("str")
     if column.type == "category":
         if column.default is not None:
             text = text.where(~empty, column.default)
@@ -88,8 +113,15 @@ def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd
         canonical = {a.lower(): a for a in column.allowed}
         mapped = text.str.lower().map(canonical)
         # Unknown values stay as written so the allowed-values check can quote them.
-        return mapped.where(mapped.notna(), text.where(~empty, None)).astype(object)
-    return text.where(~empty, None).astype(object)
+        return mapped.fillna(text.mask(empty)).astype("str")
+    if column.name in PROVINCE_COLUMNS:
+        names, failed = places.province_names(text.mask(empty))
+        for value, match in failed.items():
+            hint = f" {match.suggestion[0].upper()}{match.suggestion[1:]}" if match.suggestion else ""
+            _report(problems, column.name, text, text == value,
+                    f"is not a DR Congo province the dashboard knows (e.g. North Kivu, Nord-Kivu).{hint}")
+        return names.astype("str")
+    return text.mask(empty)
 
 
 def _pandera_schema(table: Table, today: date) -> pa.DataFrameSchema:
@@ -108,13 +140,14 @@ def _pandera_schema(table: Table, today: date) -> pa.DataFrameSchema:
             )
         if c.name == "source_url":
             checks.append(
-                pa.Check.str_matches(_URL.pattern, error="is not a web address: it must start with http:// or https:// and have no spaces, quotes or angle brackets.")
+                pa.Check.str_matches(
+                    _URL.pattern,
+                    error="is not a web address: it must start with http:// or https:// and have no spaces, "
+                    "quotes or angle brackets.",
+                )
             )
         columns[c.name] = pa.Column(nullable=not c.required, checks=checks, coerce=False)
     return pa.DataFrameSchema(columns, strict=False)
-
-
-_NOT_NULL = {"not_nullable"}
 
 
 def _pandera_problems(
@@ -130,10 +163,7 @@ def _pandera_problems(
             if column not in raw.columns or row is None or (row, column) in reported:
                 continue
             value = raw.at[row, column]
-            if case.check in _NOT_NULL:
-                message = "is required but empty: fill it in."
-            else:
-                message = str(case.check)
+            message = "is required but empty: fill it in." if case.check == "not_nullable" else str(case.check)
             problems.append(Problem(row, column, value if value != "" else None, message))
         return problems
     return []
@@ -145,19 +175,16 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
         bad = typed["period_start"].notna() & typed["as_of"].notna() & (typed["period_start"] > typed["as_of"])
         for row in typed.index[bad]:
             problems.append(
-                Problem(int(row), "period_start", str(typed.at[row, "period_start"].date()), "is after as_of: a flow cannot start after it is counted.")
+                Problem(int(row), "period_start", str(typed.at[row, "period_start"].date()),
+                        "is after as_of: a flow cannot start after it is counted.")
             )
         # An internal figure must say where people are: a province, or a scope such as a national total.
         internal = (typed["destination_country"] == "COD") & typed["destination_admin1"].isna() & typed["scope"].isna()
         for row in typed.index[internal & (typed["population_type"] == "idps")]:
             problems.append(
-                Problem(
-                    int(row),
-                    "destination_admin1",
-                    None,
-                    "is empty: internal displacement needs the province where people are "
-                    "(or a scope such as 'DR Congo national total').",
-                )
+                Problem(int(row), "destination_admin1", None,
+                        "is empty: internal displacement needs the province where people are "
+                        "(or a scope such as 'National total').")
             )
     if table.name == "control":
         half = typed["lat"].isna() != typed["lon"].isna()
@@ -166,52 +193,95 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _duplicate_problems(table: Table, typed: pd.DataFrame) -> tuple[list[Problem], pd.Index]:
+def _duplicate_problems(table: Table, typed: pd.DataFrame, file_rows: pd.Series) -> tuple[list[Problem], pd.Index]:
     """Conflicting rows for one key are errors; exact repeats are warnings (the later copies are dropped)."""
     problems: list[Problem] = []
     key = list(table.key)
-    keyed = typed.dropna(subset=[k for k in key if k in table.required])
-    exact = keyed.duplicated(keep="first")
-    for row in keyed.index[exact]:
+    exact = typed.duplicated(keep="first")
+    for row in typed.index[exact]:
         problems.append(Problem(int(row), None, None, "repeats an earlier row exactly: it is kept once.", "warning"))
-    distinct = keyed[~exact]
+    distinct = typed[~exact]
     clashing = distinct[distinct.duplicated(subset=key, keep=False)]
     for rows in clashing.groupby(key, dropna=False, sort=False).groups.values():
         for row in rows:
-            others = ", ".join(str(int(r)) for r in rows if r != row)
+            others = ", ".join(str(int(file_rows.at[r])) for r in rows if r != row)
             problems.append(
-                Problem(
-                    int(row),
-                    None,
-                    None,
-                    f"gives a different figure or detail than row(s) {others} for the same "
-                    f"{', '.join(key)}: keep the right one.",
-                )
+                Problem(int(row), None, None,
+                        f"gives a different figure or detail than row(s) {others} for the same "
+                        f"{', '.join(key)}: keep the right one.")
             )
-    return problems, keyed.index[exact]
+    return problems, typed.index[exact]
 
 
-def validate(parsed: Parsed, *, today: date | None = None) -> Validated:
+def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | None) -> list[Problem]:
+    """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
+    if current is None:
+        return []
+    problems: list[Problem] = []
+    if table.name == "control":
+        known = set(zip(current["locality"], current["province"]))
+        unplaced = typed["lat"].isna() & ~pd.Series(
+            [k in known for k in zip(typed["locality"], typed["province"])], index=typed.index
+        )
+        for row in typed.index[unplaced]:
+            problems.append(
+                Problem(int(row), "locality", typed.at[row, "locality"],
+                        "is a new locality with no coordinates: add lat and lon from a citable gazetteer, "
+                        "or check the spelling against the Control page.")
+            )
+    if table.name == "figures" and len(current) and len(typed):
+        series = list(FIGURE_SERIES)
+        previous = current.sort_values("as_of").groupby(series, dropna=False).tail(1)
+        joined = typed.reset_index().merge(
+            previous[series + ["as_of", "figure"]], on=series, how="inner", suffixes=("", "_before")
+        )
+        joined = joined[joined["as_of"] > joined["as_of_before"]].set_index("row")
+        before = joined["figure_before"].astype("float")
+        now = joined["figure"].astype("float")
+        for row in joined.index[(before > 0) & (now > JUMP_FACTOR * before)]:
+            problems.append(
+                Problem(int(row), "figure", str(joined.at[row, "figure"]),
+                        f"is more than {JUMP_FACTOR} times the series' previous figure "
+                        f"({int(joined.at[row, 'figure_before']):,} on {joined.at[row, 'as_of_before'].date()}): "
+                        "check for an extra digit or a different definition.", "warning")
+            )
+        falls = (joined["measure"] == "stock") & (now < (1 - DROP_SHARE) * before)
+        for row in joined.index[falls]:
+            problems.append(
+                Problem(int(row), "figure", str(joined.at[row, "figure"]),
+                        f"is less than half the series' previous stock ({int(joined.at[row, 'figure_before']):,} on "
+                        f"{joined.at[row, 'as_of_before'].date()}): check it is the same population and area.",
+                        "warning")
+            )
+    return problems
+
+
+def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame | None = None) -> Validated:
     """Type every cell and check every rule; return the valid rows and all problems."""
     today = today or date.today()
     table = parsed.table
     raw = parsed.frame
-    problems = list(parsed.problems)
-    if errors(problems) and any(p.row is None for p in errors(problems)):
+    if any(p.row is None for p in errors(parsed.problems)):
         # A missing required column makes every row meaningless; say so once.
-        return Validated(raw.iloc[0:0], problems, raw)
+        return Validated(raw.iloc[0:0][table.names], list(parsed.problems), raw)
 
+    problems: list[Problem] = []  # located by position in raw until the end
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
         typed[column.name] = _typed_column(column, raw[column.name], problems)
-    type_rows = {p.row for p in problems if p.row is not None}
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
     problems += _cross_field_problems(table, typed)
-    duplicate_problems, repeats = _duplicate_problems(table, typed)
+    duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW])
     problems += duplicate_problems
+    problems += against_current(table, typed, current)
 
-    bad_rows = {p.row for p in errors(problems) if p.row is not None} | type_rows
-    keep = ~typed.index.isin(list(bad_rows)) & ~typed.index.isin(repeats)
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-    return Validated(typed[keep], problems, raw[typed.index.isin(list(bad_rows))])
+    bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
+    keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)
+    file_rows = raw[ROW]
+    located = [replace(p, row=int(file_rows.iat[p.row])) if p.row is not None else p for p in problems]
+    located += parsed.problems
+    located.sort(key=lambda p: (p.row or 0, p.column or ""))
+    rejected = raw[raw.index.isin(bad)]
+    # Rows that failed whole in the file (ragged ones) are already gone from raw.
+    return Validated(typed[keep].set_index(file_rows[keep].rename(ROW)), located, rejected)

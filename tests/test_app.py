@@ -19,4 +19,4 @@ def test_a_broken_seed_file_gives_a_message_not_a_traceback(app_env, tmp_path, m
     at.run()
     assert not at.exception
     assert "seed data could not be loaded" in at.error[0].value
-    assert "Required column 'origin_country'" in at.error[0].value
+    assert "Required column 'destination_country'" in at.error[0].value
