@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.assets import install_assets
-from dashboards.pages import control_page, figures_page, map_page, sources_page
+from dashboards.pages import control_page, figures_page, history_page, map_page, sources_page, upload_page
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,6 +22,8 @@ page = st.navigation(
         st.Page(figures_page.render, title="Figures", url_path="figures"),
         st.Page(control_page.render, title="Control", url_path="control"),
         st.Page(sources_page.render, title="Sources", url_path="sources"),
+        st.Page(upload_page.render, title="Upload", url_path="upload"),
+        st.Page(history_page.render, title="History", url_path="history"),
     ]
 )
 page.run()

@@ -317,7 +317,12 @@ def read_csv(
             notes.append(f"{int(other.sum())} row(s) about people from other countries than "
                          f"{fmt.only_origin} were not imported.")
             frame = frame[~other]
-    name = fmt.name if fmt else ("HXL-tagged CSV" if hxl else "CSV (project template)")
+    if fmt:
+        name = fmt.name
+    elif set(table.required) <= {h.strip().lower() for h in header}:
+        name = "Project template" + (" with HXL row" if hxl else "")
+    else:
+        name = "HXL-tagged CSV" if hxl else "CSV with recognised column names"
     problems += _missing_columns(frame, table, set(column_map.values()))
     # One file row can give several figure rows (one per population type): keep the file's
     # row number in ROW and give each figure row its own position.

@@ -232,10 +232,10 @@ def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | N
     if table.name == "figures" and len(current) and len(typed):
         series = list(FIGURE_SERIES)
         previous = current.sort_values("as_of").groupby(series, dropna=False).tail(1)
-        joined = typed.reset_index().merge(
+        joined = typed.rename_axis("pos").reset_index().merge(
             previous[series + ["as_of", "figure"]], on=series, how="inner", suffixes=("", "_before")
         )
-        joined = joined[joined["as_of"] > joined["as_of_before"]].set_index("row")
+        joined = joined[joined["as_of"] > joined["as_of_before"]].set_index("pos")
         before = joined["figure_before"].astype("float")
         now = joined["figure"].astype("float")
         for row in joined.index[(before > 0) & (now > JUMP_FACTOR * before)]:

@@ -17,7 +17,7 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them():
 def test_an_hxl_row_is_recognised_and_counted_as_a_header_row():
     hxl = ",".join(c.hxl for c in FIGURES.columns)
     parsed = read_csv(f"{FIGURES_HEADER}\n{hxl}\n{ROW}\n".encode(), FIGURES)
-    assert parsed.format == "HXL-tagged CSV"
+    assert parsed.format == "Project template with HXL row"
     assert list(parsed.frame["_row"]) == [3]
 
 

@@ -1,0 +1,165 @@
+"""Command line: python -m dashboards validate|import|versions|export|revert|template.
+
+The same code as the Upload and History pages. Exit codes: 0 done / valid,
+1 problems in the data, 2 bad usage or a file that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import database_url
+from .imports import KINDS, ImportRefused, apply, check, export, template
+from .ingest import Options, UnreadableFile
+from .schema import MEASURES, POPULATION_TYPES
+from .seeds import SeedError, ensure_seeded
+from .store import Store
+
+
+def _store() -> Store:
+    store = Store(database_url())
+    ensure_seeded(store)
+    return store
+
+
+def _file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the CSV file")
+    parser.add_argument("--kind", choices=list(KINDS), default="figures", help="what the file holds")
+    parser.add_argument("--country", help="destination country (ISO3) for files that do not say it")
+    parser.add_argument("--population-type", choices=POPULATION_TYPES, help="for files that do not say it")
+    parser.add_argument("--measure", choices=MEASURES, help="stock or flow, for files that do not say it")
+    parser.add_argument("--period-start", help="for flows: the date counting starts (YYYY-MM-DD)")
+    parser.add_argument("--source-org", help="publisher, for files that do not say it")
+    parser.add_argument("--source-title", help="report title, for files that do not say it")
+    parser.add_argument("--source-url", help="web address of the source, for files that do not say it")
+
+
+def _options(args) -> Options:
+    return Options(
+        destination_country=args.country, population_type=args.population_type, measure=args.measure,
+        period_start=args.period_start, source_org=args.source_org, source_title=args.source_title,
+        source_url=args.source_url,
+    )
+
+
+def _check(args, store: Store):
+    data = args.file.read_bytes()
+    checked = check(data, args.kind, store=store, options=_options(args), file_name=args.file.name,
+                    mode="replace" if getattr(args, "replace", False) else "merge")
+    for line in checked.parsed.notes:
+        print(f"note: {line}", file=sys.stderr)
+    for problem in checked.validated.problems:
+        print(f"row {problem.row if problem.row is not None else '-'}\t{problem.column or '-'}\t"
+              f"{problem.value if problem.value is not None else ''}\t{problem.severity}: {problem.message}",
+              file=sys.stderr)
+    return checked
+
+
+def cmd_validate(args) -> int:
+    checked = _check(args, _store())
+    for key, value in checked.summary().items():
+        print(f"{key}: {value}")
+    return 1 if checked.errors else 0
+
+
+def cmd_import(args) -> int:
+    store = _store()
+    checked = _check(args, store)
+    try:
+        info = apply(checked, store, mode="replace" if args.replace else "merge",
+                     valid_rows_only=args.valid_rows_only, editor=args.editor, note=args.note)
+    except ImportRefused as exc:
+        print(f"not imported: {exc}", file=sys.stderr)
+        return 1
+    print(info.id)
+    print(f"version {info.id}: {info.added} added, {info.changed} changed, {info.unchanged} unchanged, "
+          f"{info.removed} removed", file=sys.stderr)
+    return 0
+
+
+def cmd_versions(args) -> int:
+    versions = _store().version_list()
+    columns = ["id", "created_at", "mode", "tables", "editor", "file_name", "added", "changed", "unchanged",
+               "removed", "note"]
+    print(versions[columns].to_csv(sep="\t", index=False), end="")
+    return 0
+
+
+def cmd_export(args) -> int:
+    store = _store()
+    if args.version is not None and store.version(args.version) is None:
+        print(f"There is no version {args.version}: see 'python -m dashboards versions'.", file=sys.stderr)
+        return 2
+    data = export(store, args.kind, version=args.version, hxl=args.hxl)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_revert(args) -> int:
+    store = _store()
+    try:
+        info = store.revert(args.version, editor=args.editor)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(info.id)
+    return 0
+
+
+def cmd_template(args) -> int:
+    sys.stdout.buffer.write(template(args.kind))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m dashboards", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check a file and print every problem; store nothing")
+    _file_options(v)
+    v.set_defaults(run=cmd_validate)
+    i = sub.add_parser("import", help="check a file and store it as a new version")
+    _file_options(i)
+    i.add_argument("--valid-rows-only", action="store_true", help="import the valid rows, skip the others")
+    i.add_argument("--replace", action="store_true", help="the table becomes exactly this file (full refresh)")
+    i.add_argument("--note", help="a note kept with the version")
+    i.add_argument("--editor", default="command line", help="who imports (kept with the version)")
+    i.set_defaults(run=cmd_import)
+    sub.add_parser("versions", help="list every version").set_defaults(run=cmd_versions)
+    e = sub.add_parser("export", help="write a table as it was in a version")
+    e.add_argument("--version", type=int, help="version id (default: current)")
+    e.add_argument("--kind", choices=list(KINDS), default="figures")
+    e.add_argument("--hxl", action="store_true", help="add the HXL hashtag row")
+    e.add_argument("-o", "--output", help="file to write (default: standard output)")
+    e.set_defaults(run=cmd_export)
+    r = sub.add_parser("revert", help="make a new version equal to an earlier one")
+    r.add_argument("version", type=int)
+    r.add_argument("--editor", default="command line")
+    r.set_defaults(run=cmd_revert)
+    t = sub.add_parser("template", help="print the CSV template with its HXL row and an example")
+    t.add_argument("--kind", choices=list(KINDS), default="figures")
+    t.set_defaults(run=cmd_template)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)  # exits 2 on bad usage
+    try:
+        return args.run(args)
+    except (UnreadableFile, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"cannot read the file: {exc}", file=sys.stderr)
+        return 2
+    except SeedError as exc:
+        print(f"the database could not be set up: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback, for any input
+        print(f"failed: {type(exc).__name__}: {exc}. Please report this with the file.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

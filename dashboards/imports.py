@@ -1,0 +1,172 @@
+"""Checking and importing a file: the one code path behind the Upload page and the command line.
+
+check() reads and validates a file against the stored data and previews what an
+import would change, writing nothing. apply() turns a check into a new version.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from .builders.tables import to_csv_bytes
+from .ingest import Options, Parsed, read_csv
+from .problems import errors
+from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
+from .store import Mode, Preview, Store, VersionInfo
+from .validate import Validated, validate
+from .viewmodel import latest_per_series
+
+KINDS: dict[str, Table] = {"figures": FIGURES, "control": CONTROL}
+
+
+class ImportRefused(ValueError):
+    """The import cannot go ahead as asked; the message says why and what to do."""
+
+
+@dataclass
+class Checked:
+    """A file read, validated against the current data, and the change it would make."""
+
+    table: Table
+    file_name: str | None
+    data: bytes
+    parsed: Parsed
+    validated: Validated
+    preview: Preview | None
+    new_latest: pd.DataFrame  # figures: each touched series' latest figure after the import
+
+    @property
+    def errors(self):
+        return errors(self.validated.problems)
+
+    @property
+    def warnings(self):
+        return [p for p in self.validated.problems if p.severity == "warning"]
+
+    def summary(self) -> dict[str, str]:
+        """What was understood, in words, for the editor to confirm."""
+        frame = self.validated.frame
+        date_col = "as_of" if self.table is FIGURES else "date"
+        out = {
+            "Format": self.parsed.format,
+            "Rows read": f"{self.parsed.rows_read:,}",
+            "Valid rows": f"{len(frame):,}",
+            "Rows with errors": f"{len(self.validated.rejected) if self.validated.rejected is not None else 0:,}",
+        }
+        if len(frame):
+            out["Dates"] = f"{frame[date_col].min().date()} to {frame[date_col].max().date()}"
+        if self.table is FIGURES and len(frame):
+            out["Countries"] = ", ".join(sorted(set(frame["destination_country"].dropna())))
+            provinces = sorted(set(frame["destination_admin1"].dropna()))
+            if provinces:
+                out["Provinces"] = ", ".join(provinces)
+        if self.table is CONTROL and len(frame):
+            names = sorted(set(frame["locality"].dropna()))
+            out["Localities"] = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
+        return out
+
+
+def check(
+    data: bytes,
+    kind: str,
+    *,
+    store: Store | None = None,
+    options: Options | None = None,
+    file_name: str | None = None,
+    mode: Mode = "merge",
+    today: date | None = None,
+) -> Checked:
+    """Read, validate and preview a file. Raises ingest.UnreadableFile for a file that cannot be read at all."""
+    table = KINDS[kind]
+    parsed = read_csv(data, table, options)
+    current = store.read(table) if store is not None else None
+    validated = validate(parsed, today=today, current=current)
+    preview = store.preview(table, validated.frame, mode=mode) if store is not None else None
+    new_latest = pd.DataFrame()
+    if table is FIGURES and len(validated.frame):
+        merged = pd.concat([current, validated.frame], ignore_index=True) if current is not None else validated.frame
+        touched = validated.frame[list(FIGURE_SERIES)].drop_duplicates()
+        new_latest = latest_per_series(merged).merge(touched, on=list(FIGURE_SERIES))
+    return Checked(table, file_name, data, parsed, validated, preview, new_latest)
+
+
+def apply(
+    checked: Checked,
+    store: Store,
+    *,
+    mode: Mode = "merge",
+    valid_rows_only: bool = False,
+    editor: str | None = None,
+    note: str | None = None,
+) -> VersionInfo:
+    """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
+    if checked.errors and not valid_rows_only:
+        raise ImportRefused(
+            f"The file has {len(checked.errors)} problem(s) that block rows: fix them and check again, "
+            "or import only the valid rows."
+        )
+    if checked.validated.frame.empty:
+        raise ImportRefused("No valid rows to import.")
+    if mode == "replace" and checked.errors:
+        raise ImportRefused("'Replace everything' needs a file without errors: a full refresh must be complete.")
+    return store.commit(
+        {checked.table: checked.validated.frame},
+        mode=mode,
+        editor=editor,
+        file_name=checked.file_name,
+        data=checked.data,
+        note=note,
+    )
+
+
+def problems_csv(checked: Checked) -> bytes:
+    """Every problem, one per line, as CSV (spreadsheet-safe)."""
+    rows = [p.as_dict() for p in checked.validated.problems]
+    frame = pd.DataFrame(rows, columns=["row", "column", "value", "message", "severity"])
+    return to_csv_bytes(frame)
+
+
+def skipped_rows_csv(checked: Checked) -> bytes:
+    """The rows that would not be imported, as the file had them, each with its problems."""
+    return to_csv_bytes(checked.validated.rejected_with_problems())
+
+
+def export(store: Store, kind: str, *, version: int | None = None, hxl: bool = False) -> bytes:
+    """A table as it was in a version, as CSV (optionally with the HXL hashtag row)."""
+    table = KINDS[kind]
+    return to_csv_bytes(store.read(table, version), table, hxl=hxl)
+
+
+TEMPLATE_EXAMPLES = {
+    "figures": {
+        "as_of": "2025-02-21", "origin_country": "COD", "origin_admin1": "South Kivu",
+        "destination_country": "BDI", "destination_admin1": "", "population_type": "asylum_seekers",
+        "figure": "42000", "measure": "flow", "period_start": "2025-02-07", "scope": "",
+        "source_org": "UNHCR", "source_title": "Title of the report",
+        "source_url": "https://example.org/report", "confidence": "standard",
+        "notes": "Example row: replace it with your own.",
+    },
+    "control": {
+        "date": "2025-02-16", "locality": "Bukavu", "territory": "Bukavu (city)", "province": "South Kivu",
+        "lat": "-2.49077", "lon": "28.84281", "coord_source": "GeoNames id 217831",
+        "controlled_by": "M23/AFC", "event": "captured", "source_org": "News agency",
+        "source_title": "Title of the article", "source_url": "https://example.org/article",
+        "confidence": "standard", "notes": "Example row: replace it with your own.",
+    },
+}
+
+
+def template(kind: str) -> bytes:
+    """The project's own template: header, HXL row and one example row."""
+    table = KINDS[kind]
+    buffer = io.StringIO()
+    pd.DataFrame([table.hxl_row, [TEMPLATE_EXAMPLES[kind][n] for n in table.names]], columns=table.names).to_csv(
+        buffer, index=False
+    )
+    return buffer.getvalue().encode("utf-8")
+
+

@@ -1,0 +1,53 @@
+"""History: every version, what changed between two, downloads of any version, and revert."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import imports
+from ..config import database_url
+from .editor import signed_in
+from .state import get_store
+
+
+def render() -> None:
+    st.title("Versions")
+    store = get_store(database_url())
+    versions = store.version_list()
+    st.caption("Every upload, replace and revert is a version. Versions are never changed or deleted.")
+    st.dataframe(
+        versions[["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "added", "changed",
+                  "unchanged", "removed", "note"]],
+        hide_index=True, width="stretch", key="versions_table",
+    )
+    ids = list(versions["id"])
+    if not ids:
+        return
+
+    st.subheader("What changed between two versions")
+    c1, c2, c3 = st.columns(3)
+    before = c1.selectbox("From version", ids, index=min(1, len(ids) - 1), key="diff_before")
+    after = c2.selectbox("To version", ids, index=0, key="diff_after")
+    kind = c3.radio("Table", list(imports.KINDS), horizontal=True, key="diff_kind")
+    changes = store.changes(imports.KINDS[kind], int(before), int(after))
+    st.caption(f"{len(changes)} row(s) differ.")
+    st.dataframe(changes, hide_index=True, width="stretch", key="changes_table")
+
+    st.subheader("Download a version")
+    d1, d2 = st.columns(2)
+    version = d1.selectbox("Version", ids, key="download_version")
+    which = d2.radio("Table", list(imports.KINDS), horizontal=True, key="download_kind")
+    b1, b2 = st.columns(2)
+    b1.download_button("CSV", imports.export(store, which, version=int(version)),
+                       file_name=f"{which}-v{version}.csv", mime="text/csv", key="dl_csv")
+    b2.download_button("HXL CSV", imports.export(store, which, version=int(version), hxl=True),
+                       file_name=f"{which}-v{version}-hxl.csv", mime="text/csv", key="dl_hxl")
+
+    st.subheader("Revert")
+    if not signed_in():
+        return
+    target = st.selectbox("Make the data as it was in version", ids[1:] or ids, key="revert_to")
+    if st.button(f"Revert to version {target} (creates a new version)", key="revert"):
+        info = store.revert(int(target), editor="editor (web)")
+        st.success(f"Version {info.id} created: the data is now as in version {target}.")
+        st.rerun()

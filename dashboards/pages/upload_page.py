@@ -1,0 +1,140 @@
+"""Upload: an editor checks a file, sees every problem and the change it makes, then confirms."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from .. import imports
+from ..builders import text as t
+from ..config import database_url
+from ..ingest import Options, UnreadableFile
+from ..schema import MEASURES, POPULATION_TYPES
+from .editor import signed_in
+from .state import get_store
+
+KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
+
+
+def _options() -> Options:
+    with st.expander("For files that do not say it themselves (UNHCR portal series, DTM, HAPI, UNHCR statistics)"):
+        c1, c2, c3, c4 = st.columns(4)
+        country = c1.text_input("Destination country (ISO3 or name)", key="opt_country")
+        population = c2.selectbox("Population type", ["", *POPULATION_TYPES], key="opt_population",
+                                  format_func=lambda v: t.population(v) if v else "(from the file)")
+        measure = c3.selectbox("Stock or flow", ["", *MEASURES], key="opt_measure",
+                               format_func=lambda v: v or "(from the file)")
+        since = c4.text_input("Counted since (flows, YYYY-MM-DD)", key="opt_since")
+        s1, s2, s3 = st.columns(3)
+        org = s1.text_input("Source organisation", key="opt_org")
+        title = s2.text_input("Source title", key="opt_title")
+        url = s3.text_input("Source web address", key="opt_url")
+    return Options(country or None, population or None, measure or None, since or None, org or None,
+                   title or None, url or None)
+
+
+def _show_check(checked: imports.Checked) -> None:
+    st.subheader("What was understood")
+    st.table(pd.DataFrame(checked.summary().items(), columns=["", "value"]).set_index(""))
+    if checked.parsed.column_map:
+        st.caption("Columns: " + "; ".join(f"{k} → {v}" for k, v in checked.parsed.column_map.items()))
+    for note in checked.parsed.notes:
+        st.caption(note)
+
+    problems = checked.validated.problems
+    if problems:
+        st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
+        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True, width="stretch",
+                     key="problems_table")
+        c1, c2 = st.columns(2)
+        c1.download_button("Download the problems (CSV)", imports.problems_csv(checked),
+                           file_name="problems.csv", mime="text/csv")
+        if checked.errors:
+            c2.download_button("Download the skipped rows with their problems (CSV)", imports.skipped_rows_csv(checked),
+                               file_name="skipped-rows.csv", mime="text/csv")
+    else:
+        st.success("No problems found.")
+
+    if checked.preview is not None:
+        st.subheader("What the import would change")
+        p = checked.preview
+        c = st.columns(4)
+        c[0].metric("Added", f"{p.added:,}")
+        c[1].metric("Changed", f"{p.changed:,}")
+        c[2].metric("Unchanged", f"{p.unchanged:,}")
+        c[3].metric("Removed (replace only)", f"{p.removed:,}")
+    if len(checked.new_latest):
+        st.caption("Each series' latest figure after the import:")
+        latest = checked.new_latest
+        st.dataframe(
+            pd.DataFrame({
+                "Where": latest["destination_country"] + latest["destination_admin1"].fillna("").map(
+                    lambda a: f" / {a}" if a else ""),
+                "Who": latest["population_type"].map(t.population),
+                "Measure": latest["measure"],
+                "Figure": latest["figure"],
+                "As of": latest["as_of"].dt.date,
+                "Source": latest["source_org"],
+            }),
+            hide_index=True, width="stretch", key="latest_table",
+        )
+
+
+def render() -> None:
+    st.title("Upload data")
+    if not signed_in():
+        return
+    store = get_store(database_url())
+    st.markdown(
+        "Drop a CSV as UNHCR, IOM DTM or HDX publish it, or the project's template. Nothing changes until you "
+        "confirm. **Merge** (the default): rows with the same series, as-of date and source replace the stored "
+        "ones; all other stored rows stay. **Replace everything**: the table becomes exactly this file (a full "
+        "refresh). Either way a new version is created and every earlier version stays on the History page."
+    )
+    kind = st.radio("The file holds", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="kind")
+    st.download_button(f"Download the template for {KIND_LABELS[kind].lower()}", imports.template(kind),
+                       file_name=f"template-{kind}.csv", mime="text/csv")
+    options = _options()
+    upload = st.file_uploader("CSV file", type=["csv", "txt"], key="upload")
+    if upload is None:
+        if "imported" in st.session_state:
+            st.success(st.session_state["imported"])
+        return
+    data = upload.getvalue()
+    mode = st.radio("Import mode", ["merge", "replace"], horizontal=True, key="mode",
+                    format_func={"merge": "Merge with the current data", "replace": "Replace everything"}.get)
+    fingerprint = hashlib.sha256(data + repr((kind, options, mode)).encode()).hexdigest()
+    if st.session_state.get("checked_key") != fingerprint:
+        with st.status(f"Checking {upload.name} ({len(data) / 1e6:.1f} MB)…", expanded=False) as status:
+            try:
+                checked = imports.check(data, kind, store=store, options=options, file_name=upload.name, mode=mode)
+            except UnreadableFile as exc:
+                status.update(label="The file cannot be read", state="error")
+                st.error(str(exc))
+                return
+            status.update(label=f"Checked {upload.name}", state="complete")
+        st.session_state["checked"] = checked
+        st.session_state["checked_key"] = fingerprint
+    checked = st.session_state["checked"]
+    _show_check(checked)
+
+    valid_only = False
+    if checked.errors:
+        valid_only = st.checkbox(f"Import only the {len(checked.validated.frame):,} valid rows (the others are skipped)",
+                                 key="valid_only")
+    note = st.text_input("Note kept with this version (optional)", key="note")
+    if st.button("Import as a new version", type="primary", disabled=bool(checked.errors) and not valid_only):
+        try:
+            info = imports.apply(checked, store, mode=mode, valid_rows_only=valid_only, editor="editor (web)",
+                                 note=note or None)
+        except imports.ImportRefused as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop("checked_key", None)
+        st.session_state["imported"] = (
+            f"Version {info.id} created: {info.added:,} added, {info.changed:,} changed, "
+            f"{info.unchanged:,} unchanged, {info.removed:,} removed. The map shows it now."
+        )
+        st.success(st.session_state["imported"])

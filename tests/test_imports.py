@@ -1,0 +1,70 @@
+import pandas as pd
+import pytest
+
+from dashboards import imports
+from dashboards.schema import FIGURES
+
+from .conftest import FIGURES_HEADER
+
+NEW = "2025-12-30,COD,South Kivu,BDI,,refugees,91234,flow,2025-12-01,,UNHCR,T,https://example.org/n,standard,"
+BAD = "2025-12-30,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
+
+
+def csv(*rows) -> bytes:
+    return ("\n".join([FIGURES_HEADER, *rows]) + "\n").encode()
+
+
+def test_a_check_writes_nothing_and_previews_the_change(seeded):
+    before = seeded.current_version()
+    checked = imports.check(csv(NEW), "figures", store=seeded, file_name="new.csv")
+    assert seeded.current_version() == before
+    assert (checked.preview.added, checked.preview.changed) == (1, 0)
+    latest = checked.new_latest.set_index("destination_country")
+    assert latest.loc["BDI", "figure"] == 91234
+
+
+def test_an_import_creates_a_version_and_the_new_figure_is_current(seeded):
+    info = imports.apply(imports.check(csv(NEW), "figures", store=seeded, file_name="new.csv"), seeded, note="n")
+    assert info.id == 2 and info.added == 1
+    assert 91234 in set(seeded.read(FIGURES)["figure"])
+    assert seeded.version(2)["file_name"] == "new.csv"
+
+
+def test_errors_block_the_import_unless_only_valid_rows_are_wanted(seeded):
+    checked = imports.check(csv(NEW, BAD), "figures", store=seeded)
+    with pytest.raises(imports.ImportRefused, match="1 problem"):
+        imports.apply(checked, seeded)
+    assert seeded.current_version() == 1
+    info = imports.apply(checked, seeded, valid_rows_only=True)
+    assert info.added == 1
+
+
+def test_replace_everything_needs_a_clean_file(seeded):
+    with pytest.raises(imports.ImportRefused, match="Replace"):
+        imports.apply(imports.check(csv(NEW, BAD), "figures", store=seeded, mode="replace"), seeded,
+                      mode="replace", valid_rows_only=True)
+    info = imports.apply(imports.check(csv(NEW), "figures", store=seeded, mode="replace"), seeded, mode="replace")
+    assert list(seeded.read(FIGURES)["figure"]) == [91234]
+    assert len(seeded.read(FIGURES, version=1)) > 40 and info.removed > 40
+
+
+def test_skipped_rows_come_back_with_their_problems(seeded):
+    checked = imports.check(csv(NEW, BAD), "figures", store=seeded)
+    skipped = pd.read_csv(pd.io.common.BytesIO(imports.skipped_rows_csv(checked)))
+    assert list(skipped["row"]) == [3]
+    assert "figure" in skipped.loc[0, "problems"]
+
+
+def test_the_template_reads_back_as_one_valid_example_row(seeded):
+    for kind in imports.KINDS:
+        checked = imports.check(imports.template(kind), kind, store=seeded)
+        assert checked.parsed.format == "Project template with HXL row"
+        assert not checked.errors and len(checked.validated.frame) == 1
+
+
+def test_exports_are_any_version_with_optional_hxl(seeded):
+    imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
+    v1 = imports.export(seeded, "figures", version=1).decode()
+    v2 = imports.export(seeded, "figures", version=2, hxl=True).decode()
+    assert "91234" not in v1 and "91234" in v2
+    assert v2.splitlines()[1].startswith("#date,")

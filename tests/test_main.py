@@ -1,0 +1,77 @@
+"""The command line, run as a user runs it: a real process, exit codes, standard streams."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIGURES_HEADER
+
+ROOT = Path(__file__).resolve().parent.parent
+NEW = "2025-12-30,COD,South Kivu,BDI,,refugees,91234,flow,2025-12-01,,UNHCR,T,https://example.org/n,standard,"
+BAD = "2025-12-30,COD,,UGA,,refugees,abc,flow,,,UNHCR,T,https://example.org/b,standard,"
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "DASHBOARD_DB": str(tmp_path / "cli.sqlite")}
+    env.pop("DATABASE_URL", None)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "dashboards", *map(str, args)], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    return run
+
+
+def write(tmp_path, name, *rows) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([FIGURES_HEADER, *rows]) + "\n")
+    return path
+
+
+def test_validate_exits_0_for_a_valid_file_and_1_with_each_problem_on_stderr(cli, tmp_path):
+    assert cli("validate", write(tmp_path, "ok.csv", NEW)).returncode == 0
+    bad = cli("validate", write(tmp_path, "bad.csv", NEW, BAD))
+    assert bad.returncode == 1
+    assert "row 3\tfigure\tabc\terror: is not a number" in bad.stderr
+
+
+def test_bad_usage_and_unreadable_files_exit_2_without_a_traceback(cli, tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    for args in (("validate", tmp_path / "missing.csv"), ("validate", tmp_path / "empty.csv"), ("frobnicate",)):
+        result = cli(*args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr
+
+
+def test_import_prints_the_new_version_and_stores_nothing_on_failure(cli, tmp_path):
+    failed = cli("import", write(tmp_path, "bad.csv", NEW, BAD))
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert cli("versions").stdout.count("\n") == 2  # header and the seed version
+    ok = cli("import", write(tmp_path, "bad.csv", NEW, BAD), "--valid-rows-only", "--note", "first")
+    assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "2"
+    assert "first" in cli("versions").stdout
+
+
+def test_export_and_revert_reach_any_version(cli, tmp_path):
+    cli("import", write(tmp_path, "new.csv", NEW))
+    assert "91234" in cli("export", "--version", 2).stdout
+    assert "91234" not in cli("export", "--version", 1).stdout
+    assert cli("revert", 1).stdout.strip() == "3"
+    assert "91234" not in cli("export").stdout
+    out = tmp_path / "out.csv"
+    assert cli("export", "--hxl", "--kind", "control", "-o", out).returncode == 0
+    assert out.read_text().splitlines()[1].startswith("#date,#loc+name")
+    assert cli("export", "--version", 99).returncode == 2
+
+
+def test_a_time_series_takes_country_and_type_from_the_options(cli, tmp_path):
+    path = tmp_path / "series.csv"
+    path.write_text("Refugees from DRC in Burundi\ndate;individuals\n2025-02-10;9000\n2025-02-20;40000\n")
+    missing = cli("validate", path)
+    assert missing.returncode == 1 and "destination_country" in missing.stderr
+    ok = cli("validate", path, "--country", "Burundi", "--population-type", "refugees", "--measure", "stock")
+    assert ok.returncode == 0, ok.stderr
