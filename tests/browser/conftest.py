@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,11 @@ def browser(chromium_path):
         b.close()
 
 
+# Opened at a page's own address (/upload), Streamlit's front end first probes its
+# server endpoints under that path and gets 404 before finding them at the root.
+_STREAMLIT_PROBE = re.compile(r"/[^/]+/_stcore/(host-config|health)$")
+
+
 class Watched:
     """A page plus everything it asked the network for and every error it logged."""
 
@@ -116,9 +122,21 @@ class Watched:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         page.on("request", lambda r: self.requests.append(r.url))
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("dialog", self._dialog)
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        if not (message.text.startswith("Failed to load resource") and _STREAMLIT_PROBE.search(url)):
+            self.errors.append(f"{message.text} {url}")
+
+    def _response(self, response):
+        if response.status >= 400 and not _STREAMLIT_PROBE.search(response.url):
+            self.errors.append(f"HTTP {response.status} {response.url}")
 
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
