@@ -17,7 +17,10 @@ from jinja2 import Template
 from ..assets import asset_urls
 from ..geo import Boundaries
 from ..schema import CONTROLLERS, KIVU_PROVINCES
+from ..viewstate import is_stale
 from . import text as t
+
+STALE_NOTE = "older than 30 days before the chosen date"
 
 CENTER = (-2.3, 30.2)
 ZOOM = 6
@@ -176,8 +179,8 @@ def control_popup(row, history: pd.DataFrame | None = None) -> str:
     return f'<div class="popup-body">{"".join(lines)}</div>'
 
 
-def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None) -> folium.FeatureGroup:
-    """One circle per mapped locality, coloured by controller."""
+def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=None) -> folium.FeatureGroup:
+    """One circle per mapped locality, coloured by controller; a dashed ring when its last report is old."""
     group = folium.FeatureGroup(name="Territorial control")
     for _, row in state.iterrows():
         if t.blank(row["lat"]) or t.blank(row["lon"]):
@@ -187,16 +190,21 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None) -> fo
             history = events[(events["locality"] == row["locality"]) & (events["province"] == row["province"])]
             history = history[history["date"] <= row["date"]].sort_values("date")
         color = CONTROLLER_COLORS.get(row["controlled_by"], "#000")
+        stale = on is not None and is_stale(row["date"], on)
+        popup = control_popup(row, history)
+        if stale:
+            popup = popup.replace("</h4>", f' <span class="low-confidence">last report {STALE_NOTE}</span></h4>', 1)
         folium.CircleMarker(
             location=(float(row["lat"]), float(row["lon"])),
             radius=7,
             color="#222",
-            weight=1,
+            weight=2 if stale else 1,
+            dash_array="3 3" if stale else None,
             fill=True,
             fill_color=color,
             fill_opacity=0.9,
-            class_name="control-marker",
-            popup=folium.Popup(control_popup(row, history), max_width=340),
+            class_name="control-marker stale" if stale else "control-marker",
+            popup=folium.Popup(popup, max_width=340),
             tooltip=folium.Tooltip(f"{t.esc(row['locality'])}: {t.esc(t.controller(row['controlled_by']))}"),
         ).add_to(group)
     return group
@@ -243,11 +251,12 @@ def short(value, limit: int = 42) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def flow_label(row, names: dict[str, str]) -> str:
+def flow_label(row, names: dict[str, str], on=None) -> str:
+    old = f'<br><span class="low-confidence">{STALE_NOTE}</span>' if on is not None and is_stale(row["as_of"], on) else ""
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
         f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
-        f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}"
+        f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}{old}"
     )
 
 
@@ -277,7 +286,7 @@ def flows(latest: pd.DataFrame, boundaries: Boundaries) -> list[Flow]:
     return out
 
 
-def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries) -> folium.FeatureGroup:
+def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None) -> folium.FeatureGroup:
     """A line from the Kivus to each destination country, labelled with figure, date and source."""
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Cross-border displacement")
@@ -305,7 +314,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             class_name="flow-end",
             popup=folium.Popup(popup, max_width=360),
             tooltip=folium.Tooltip(
-                flow_label(row, names),
+                flow_label(row, names, on),
                 permanent=True,
                 direction=_label_direction(flow.start, flow.end),
                 class_name="flow-label",
@@ -314,7 +323,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
     return group
 
 
-def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries) -> folium.FeatureGroup:
+def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None) -> folium.FeatureGroup:
     """The latest whole-province IDP stock, placed inside each Kivu province."""
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Internal displacement")
@@ -328,6 +337,8 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries) -
             f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
             f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}"
         )
+        if on is not None and is_stale(row["as_of"], on):
+            label += f'<br><span class="low-confidence">{STALE_NOTE}</span>'
         folium.CircleMarker(
             location=anchor,
             radius=9,

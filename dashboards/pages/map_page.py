@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from .. import viewmodel as vm
+from .. import viewstate
 from ..builders import maps
 from ..builders import text as t
 from ..config import database_url
 from .map_component import component_args, show
-from .state import get_boundaries, snapshot, tables
+from .state import get_boundaries, get_store, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",
@@ -42,11 +43,11 @@ def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], t
     series = vm.latest_per_series(figures, on)
     groups = []  # drawn in this order: towns last, on top, so they stay clickable
     if "flows" in layers:
-        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries))
+        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries, on))
     if "idps" in layers:
-        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries))
+        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries, on))
     if "control" in layers:
-        groups.append(maps.control_layer(state, control))
+        groups.append(maps.control_layer(state, control, on))
     args = component_args(maps.base_map(boundaries, tiles=tiles), groups, key=MAP_KEY, height=MAP_HEIGHT)
     return MapView(vm.headline(figures, on), args, sorted(vm.unmapped(state)["locality"]), len(state))
 
@@ -85,35 +86,66 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str]) -> None:
     column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
 
 
+def _view_state(latest_version: int | None, span) -> viewstate.ViewState:
+    """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
+    if "view" not in st.session_state:
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
+        first = viewstate.parse(params, versions=versions, span=span)
+        st.session_state["view"] = first
+        st.session_state["date"] = first.on
+        st.session_state["layers"] = list(first.layers)
+    return st.session_state["view"]
+
+
 def render() -> None:
-    snap = snapshot()
-    names = get_boundaries().country_names()
+    current = snapshot()  # stops the page with a message if the database cannot be set up
+    latest = current.version
+    span = vm.date_range(current.figures, current.control)
     st.title("Eastern DR Congo: displacement and territorial control")
-    span = vm.date_range(snap.figures, snap.control)
     if span is None:
         st.info("There is no data yet.")
         return
-    on = span[1]
-    st.caption(f"Showing the latest data, up to {t.fmt_date(on)}. Data version {snap.version}.")
-    headline = st.container()  # filled below, once the view is known
+    view = _view_state(latest, span)
+    snap = snapshot(view.version) if view.version else current
+    span = vm.date_range(snap.figures, snap.control) or span
+    names = get_boundaries().country_names()
+    for notice in view.notices:
+        st.warning(notice)
+    if view.version and latest and view.version < latest:
+        st.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
+                "[open the latest](?)")
 
+    on = st.slider("Show the situation on", min_value=span[0], max_value=span[1], key="date",
+                   format="D MMM YYYY")
+    headline = st.container()  # filled below, once the view is known
     with st.container(horizontal=True):
         shown = st.pills(
             "Layers",
             options=list(LAYERS),
             format_func=LAYERS.get,
             selection_mode="multi",
-            default=list(LAYERS),
             key="layers",
         )
         tiles = st.toggle("Online map tiles (needs internet)", value=False, key="tiles")
-    view = map_view(database_url(), snap.version, on, tuple(l for l in LAYERS if l in shown), tiles)
+    layers = tuple(l for l in LAYERS if l in shown)
+    view.on, view.layers = on, layers
+    st.query_params.from_dict({**({"version": str(view.version)} if view.version else {}),
+                               "date": on.isoformat(), "layers": list(layers)})
+    shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
+    st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
+               "more than 30 days older than this date are marked as old.")
     with headline:
-        _headline(view.headline, names)
-    show(view.component)
-    if view.unmapped:
+        _headline(shown_view.headline, names)
+    show(shown_view.component)
+    if shown_view.unmapped:
         st.caption(
-            f"{len(view.unmapped)} of {view.localities} localities have no sourced coordinate and are not on the "
-            f"map: {', '.join(view.unmapped)}. See the Control page."
+            f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
+            f"not on the map: {', '.join(shown_view.unmapped)}. See the Control page."
         )
+    with st.expander("Share this view"):
+        base = st.context.url or ""
+        st.code(viewstate.share_url(base, view, snap.version), language=None)
+        st.caption("This link is pinned to data version "
+                   f"{snap.version}: it shows the same figures even after newer uploads. Copy it with the button.")

@@ -42,12 +42,12 @@ class Snapshot:
     control: pd.DataFrame
 
 
-def snapshot() -> Snapshot:
-    """The current version's tables; stops the page with a clear message if the database cannot be set up."""
+def snapshot(version: int | None = None) -> Snapshot:
+    """A version's tables (the current one by default); stops the page with a clear message on database failure."""
     url = database_url()
     try:
         store = get_store(url)
-        version = store.current_version()
+        version = version or store.current_version()
     except SeedError as exc:
         st.error(f"The seed data could not be loaded, so the database was not created.\n\n```\n{exc}\n```")
         st.stop()

@@ -106,3 +106,25 @@ def test_every_page_opens_from_the_navigation(watched, app_url, link, heading):
     page.get_by_role("heading", name=heading).wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert watched.errors == []
+
+
+def tooltips(page) -> list[str]:
+    return page.frame(url=lambda u: "st_folium" in u).evaluate(
+        """() => { const out = [];
+             (window.feature_group || []).forEach(g => g.eachLayer(l => {
+               const t = l.getTooltip && l.getTooltip();
+               if (t) { const d = document.createElement("div"); d.innerHTML = t.getContent(); out.push(d.textContent.trim()); } }));
+             return out; }"""
+    )
+
+
+def test_a_link_dated_28_january_2025_shows_goma_held_by_m23_and_bukavu_not_yet_taken(watched, app_url):
+    page = watched.page
+    page.goto(f"{app_url}/?date=2025-01-28&layers=control")
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator("path.control-marker").first.wait_for(timeout=30_000)
+    names = tooltips(page)
+    assert "Goma: M23/AFC" in names
+    assert not any(n.startswith("Bukavu") for n in names)
+    assert "date=2025-01-28" in page.url
+    assert frame.locator("path.flow-line").count() == 0

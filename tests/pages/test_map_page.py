@@ -34,7 +34,7 @@ def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(
     assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
     assert any(link.endswith("leaflet.js") for link in args["js_links"])
     groups = args["feature_group"]
-    assert groups.count('"className": "control-marker"') == len(vm.mapped(state))
+    assert groups.count('"className": "control-marker') == len(vm.mapped(state))
     assert groups.count("L.polyline") == vm.cross_border_latest(figures)["destination_country"].nunique()
     assert groups.count('"className": "idp-marker"') == len(vm.idp_by_province(figures))
     assert "Who controls the town" in args["script"]
@@ -62,3 +62,42 @@ def test_online_tiles_are_off_until_the_user_turns_them_on(app_env):
     assert "tile.openstreetmap.org" not in component_args(at)["script"]
     at.toggle(key="tiles").set_value(True).run()
     assert "tile.openstreetmap.org" in component_args(at)["script"]
+
+
+def test_url_parameters_set_the_date_layers_and_version(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import map_page
+
+        map_page.render()
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.query_params["date"] = "2025-01-28"
+    at.query_params["layers"] = ["control"]
+    at.query_params["version"] = "1"
+    at.run()
+    assert not at.exception and not at.warning
+    assert str(at.slider(key="date").value) == "2025-01-28"
+    args = component_args(at)
+    assert "L.polyline" not in args["feature_group"]
+    assert at.query_params["date"] in ("2025-01-28", ["2025-01-28"]) and at.query_params["version"] in ("1", ["1"])
+
+
+def test_invalid_url_parameters_fall_back_and_say_so(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import map_page
+
+        map_page.render()
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.query_params["date"] = "2031-13-45"
+    at.query_params["layers"] = ["nonsense"]
+    at.query_params["version"] = "999"
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "no data version '999'" in warnings and "not a date" in warnings and "nonsense" in warnings
+    assert str(at.slider(key="date").value) == "2025-12-23"

@@ -1,0 +1,81 @@
+"""The view a link describes: page parameters read from the URL, checked, with fallbacks explained.
+
+Pure functions: the query parameters come in as a dict of strings, a ViewState and
+notices for the user come out. An invalid or outdated parameter never breaks the
+page: it falls back to its default and the page says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+LAYER_KEYS = ("control", "flows", "idps")
+STALE_AFTER = timedelta(days=30)
+
+
+@dataclass
+class ViewState:
+    """What the map shows: data version (None = latest), date, layers; plus notices about fallbacks."""
+
+    version: int | None
+    on: date
+    layers: tuple[str, ...]
+    notices: list[str] = field(default_factory=list)
+
+
+def parse(params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date]) -> ViewState:
+    """Read version, date and layers from query parameters; fall back to defaults with a notice."""
+    notices: list[str] = []
+    version = None
+    raw = _first(params, "version")
+    if raw is not None:
+        if raw.isdigit() and int(raw) in versions:
+            version = int(raw)
+        else:
+            notices.append(f"There is no data version '{raw}': showing the latest version instead.")
+    on = span[1]
+    raw = _first(params, "date")
+    if raw is not None:
+        try:
+            wanted = date.fromisoformat(raw)
+        except ValueError:
+            notices.append(f"'{raw}' is not a date (YYYY-MM-DD): showing the latest date instead.")
+        else:
+            if span[0] <= wanted <= span[1]:
+                on = wanted
+            else:
+                notices.append(
+                    f"{raw} is outside the data ({span[0]} to {span[1]}): showing the latest date instead."
+                )
+    layers = LAYER_KEYS
+    if "layers" in params:
+        given = [v for v in params["layers"] if v]
+        unknown = [v for v in given if v not in LAYER_KEYS]
+        if unknown:
+            notices.append(f"Unknown layer(s) {', '.join(unknown)} ignored; layers are {', '.join(LAYER_KEYS)}.")
+        valid = [v for v in given if v in LAYER_KEYS]
+        # Only unknown names: the link is broken, show everything; an empty list means all layers off.
+        layers = tuple(v for v in LAYER_KEYS if v in valid) if valid or not unknown else LAYER_KEYS
+    return ViewState(version, on, layers, notices)
+
+
+def _first(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key) or []
+    return values[0] if values else None
+
+
+def share_url(base: str, state: ViewState, version: int) -> str:
+    """The link that reproduces this view for someone else, pinned to the version on screen."""
+    query = [("version", str(version)), ("date", state.on.isoformat())]
+    query += [("layers", layer) for layer in state.layers]
+    return f"{base}?{urlencode(query)}"
+
+
+def is_stale(as_of, on: date) -> bool:
+    """True when a figure or control state is more than 30 days older than the chosen date."""
+    if as_of is None:
+        return False
+    d = as_of.date() if hasattr(as_of, "date") else as_of
+    return on - d > STALE_AFTER
