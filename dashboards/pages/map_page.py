@@ -10,7 +10,7 @@ import streamlit as st
 
 from .. import viewmodel as vm
 from .. import viewstate
-from ..builders import maps
+from ..builders import charts, maps
 from ..builders import text as t
 from ..config import database_url
 from .map_component import component_args, show
@@ -144,6 +144,14 @@ def render() -> None:
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
             f"not on the map: {', '.join(shown_view.unmapped)}. See the Control page."
         )
+    st.subheader("Reported figures over time")
+    st.caption("One line per series (place, population, stock or flow, counting period, scope); stocks and flows "
+               "are separate lines and are never added up. The dashed line is the chosen date. Square-root scale.")
+    left, right = st.columns(2)
+    left.markdown("**People who fled abroad, by country**")
+    left.altair_chart(charts.timeline(snap.figures, names, on, cross_border=True), width="stretch")
+    right.markdown("**Internally displaced people, by province**")
+    right.altair_chart(charts.timeline(snap.figures, names, on, cross_border=False), width="stretch")
     with st.expander("Share this view"):
         base = st.context.url or ""
         st.code(viewstate.share_url(base, view, snap.version), language=None)
