@@ -6,6 +6,7 @@
    with one marker (goal: at most 100 ms and at most 3 times the baseline).
 3. time to map: opening the page until the map's markers are visible in Chromium, against
    a minimal Streamlit page until its title is visible.
+Also printed: the size of the standalone HTML export of the default view.
 
 Usage: .venv/bin/python benchmarks/bench_map.py [--runs N] [--skip-browser]
 The full-resolution baseline is built once with scripts/build_boundaries.py --full-resolution
@@ -60,6 +61,15 @@ def _ensure_full_resolution() -> Path:
 def bench_payload() -> None:
     full = _map_payload(_ensure_full_resolution())
     ours = _map_payload(None)
+    from dashboards.pages.map_page import LAYERS, standalone_map
+    from dashboards.config import database_url
+    from dashboards import viewmodel as vm
+    from dashboards.pages.state import tables
+
+    figures, control = tables(database_url(), None)
+    on = vm.date_range(figures, control)[1]
+    html = standalone_map(database_url(), None, on, tuple(LAYERS), False).encode()
+    print(f"standalone map {len(html) / 1024:8.1f} KB   (one HTML file with Leaflet and jQuery inlined)")
     print(f"payload        {ours / 1024:8.1f} KB   full resolution {full / 1024:8.1f} KB   "
           f"ratio {ours / full:5.3f}   goal <= 300 KB: {'met' if ours <= 300 * 1024 else 'MISSED'}")
 

@@ -11,6 +11,7 @@ import streamlit as st
 from .. import viewmodel as vm
 from .. import viewstate
 from ..builders import charts, maps
+from ..builders.standalone import standalone_html
 from ..builders import text as t
 from ..config import database_url
 from .map_component import component_args, show
@@ -35,21 +36,46 @@ class MapView:
     localities: int
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> MapView:
-    figures, control = tables(url, version)
-    boundaries = get_boundaries()
-    state = vm.control_at(control, on)
-    series = vm.latest_per_series(figures, on)
-    groups = []  # drawn in this order: towns last, on top, so they stay clickable
+def _layers(figures, control, state, series, boundaries, on, layers) -> list:
+    """The chosen layers, in drawing order: towns last, on top, so they stay clickable."""
+    groups = []
     if "flows" in layers:
         groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries, on))
     if "idps" in layers:
         groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries, on))
     if "control" in layers:
         groups.append(maps.control_layer(state, control, on))
+    return groups
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> MapView:
+    figures, control = tables(url, version)
+    boundaries = get_boundaries()
+    state = vm.control_at(control, on)
+    series = vm.latest_per_series(figures, on)
+    groups = _layers(figures, control, state, series, boundaries, on, layers)
     args = component_args(maps.base_map(boundaries, tiles=tiles), groups, key=MAP_KEY, height=MAP_HEIGHT)
     return MapView(vm.headline(figures, on), args, sorted(vm.unmapped(state)["locality"]), len(state))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def standalone_map(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> str:
+    """The same view as one offline HTML file; built only when someone asks for it."""
+    figures, control = tables(url, version)
+    boundaries = get_boundaries()
+    state = vm.control_at(control, on)
+    groups = _layers(figures, control, state, vm.latest_per_series(figures, on), boundaries, on, layers)
+    return standalone_html(maps.base_map(boundaries, tiles=tiles), groups,
+                           f"Eastern DR Congo on {on.isoformat()} (data version {version})")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def timelines(url: str, version: int | None, on: date) -> tuple[dict, dict]:
+    figures, _ = tables(url, version)
+    names = get_boundaries().country_names()
+    return (charts.timeline(figures, names, on, cross_border=True).to_dict(),
+            charts.timeline(figures, names, on, cross_border=False).to_dict())
 
 
 def _headline(head: vm.Headline, names: dict[str, str]) -> None:
@@ -144,14 +170,21 @@ def render() -> None:
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
             f"not on the map: {', '.join(shown_view.unmapped)}. See the Control page."
         )
+    st.download_button(
+        "Download this map (HTML file that works offline)",
+        lambda: standalone_map(database_url(), snap.version, on, layers, tiles),
+        file_name=f"kivu-map-{on.isoformat()}-v{snap.version}.html", mime="text/html", key="download_map",
+        on_click="ignore",
+    )
     st.subheader("Reported figures over time")
     st.caption("One line per series (place, population, stock or flow, counting period, scope); stocks and flows "
                "are separate lines and are never added up. The dashed line is the chosen date. Square-root scale.")
     left, right = st.columns(2)
     left.markdown("**People who fled abroad, by country**")
-    left.altair_chart(charts.timeline(snap.figures, names, on, cross_border=True), width="stretch")
+    abroad, inside = timelines(database_url(), snap.version, on)
+    left.vega_lite_chart(abroad, width="stretch")
     right.markdown("**Internally displaced people, by province**")
-    right.altair_chart(charts.timeline(snap.figures, names, on, cross_border=False), width="stretch")
+    right.vega_lite_chart(inside, width="stretch")
     with st.expander("Share this view"):
         base = st.context.url or ""
         st.code(viewstate.share_url(base, view, snap.version), language=None)

@@ -128,3 +128,24 @@ def test_a_link_dated_28_january_2025_shows_goma_held_by_m23_and_bukavu_not_yet_
     assert not any(n.startswith("Bukavu") for n in names)
     assert "date=2025-01-28" in page.url
     assert frame.locator("path.flow-line").count() == 0
+
+
+def test_the_downloaded_map_opens_from_disk_with_its_markers_and_no_request_leaving(browser, app_url, expected, tmp_path):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    page.goto(app_url)
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker").first.wait_for(
+        timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this map").click()
+    path = tmp_path / "map.html"
+    download.value.save_as(path)
+    offline = context.new_page()
+    requests = []
+    offline.on("request", lambda r: requests.append(r.url))
+    offline.goto(path.as_uri())
+    offline.locator("path.control-marker").first.wait_for(timeout=15_000)
+    assert offline.locator("path.control-marker").count() == expected["markers"]
+    assert offline.locator(".map-legend").is_visible()
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    context.close()
