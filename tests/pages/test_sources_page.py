@@ -12,3 +12,9 @@ def test_sources_licences_caveats_and_the_schema_are_documented(app_env):
     assert "UNHCR" in set(cited["Source"])
     assert list(figures_schema["Column"]) == FIGURES.names
     assert list(control_schema["HXL hashtag"]) == [c.hxl for c in CONTROL.columns]
+
+
+def test_the_embed_snippet_is_documented(app_env):
+    at = run_page("dashboards.pages.sources_page")
+    snippet = next(c.value for c in at.code if "<iframe" in c.value)
+    assert "embed=true" in snippet and 'title="' in snippet
