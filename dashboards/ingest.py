@@ -399,8 +399,13 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
             parts.append(part)
         before = len(frame)
         frame = pd.concat(parts).sort_index(kind="stable") if parts else frame.iloc[0:0]
-        more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
-                    "empty and zero cells are not figures.")
+        if len(wide) > 1 or len(frame) != before:
+            more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
+                        "empty and zero cells are not figures.")
+    # A file with no province column gives country-level IDP figures: national totals.
+    if "destination_admin1" not in frame and "population_type" in frame:
+        scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
+        frame["scope"] = scope.where(~(frame["population_type"].eq("idps") & scope.eq("")), NATIONAL_SCOPE)
     # IDPs stay in their own country.
     if "population_type" in frame and "destination_country" in frame:
         idp = frame["population_type"].isin(["idps"]) & (frame.get("origin_country", "") == "")

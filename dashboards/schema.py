@@ -114,6 +114,23 @@ CONTROLLER_LABELS = {
 }
 EVENTS = ("captured", "retaken", "withdrew")
 
+# Other ways people write an allowed value (compared lower-case).
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "controlled_by": {
+        "m23": "M23/AFC", "afc": "M23/AFC", "afc/m23": "M23/AFC", "m23-afc": "M23/AFC", "afc-m23": "M23/AFC",
+        "government": "FARDC", "gouvernement": "FARDC", "fardc/wazalendo": "FARDC",
+        "vdp": "Wazalendo", "wazalendo/vdp": "Wazalendo",
+        "contesté": "contested", "conteste": "contested", "unknown": "contested", "inconnu": "contested",
+    },
+    "event": {"capture": "captured", "prise": "captured", "pris": "captured", "repris": "retaken",
+              "reprise": "retaken", "retrait": "withdrew", "withdrawn": "withdrew", "withdrawal": "withdrew"},
+    "measure": {"flux": "flow"},
+    "population_type": {"réfugiés": "refugees", "refugies": "refugees", "demandeurs d'asile": "asylum_seekers",
+                        "asylum seekers": "asylum_seekers", "déplacés internes": "idps", "deplaces internes": "idps",
+                        "pdi": "idps", "idp": "idps", "retournés": "returnees", "retournes": "returnees",
+                        "new arrivals": "new_arrivals", "nouvelles arrivées": "new_arrivals"},
+}
+
 # User-assigned ISO 3166 alpha-3 codes (the X.. range is reserved for this) for
 # figures that sources give for a group of countries rather than one country.
 REGION_CODES = {

@@ -20,7 +20,7 @@ import pandera.pandas as pa
 from . import places
 from .ingest import ROW, Parsed
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, Column, Table
+from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
@@ -110,7 +110,7 @@ def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd
         if column.default is not None:
             text = text.where(~empty, column.default)
             empty = text == ""
-        canonical = {a.lower(): a for a in column.allowed}
+        canonical = {a.lower(): a for a in column.allowed} | VALUE_SYNONYMS.get(column.name, {})
         mapped = text.str.lower().map(canonical)
         # Unknown values stay as written so the allowed-values check can quote them.
         return mapped.fillna(text.mask(empty)).astype("str")
