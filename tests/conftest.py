@@ -83,3 +83,25 @@ def component_args(at) -> dict:
 
     [component] = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
     return json.loads(component.proto.json_args)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request, tmp_path):
+    """A fresh, empty store on SQLite and on PostgreSQL (TEST_DATABASE_URL; CI must never skip it)."""
+    import os
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sql.sqlite'}"
+    else:
+        url = os.environ.get("TEST_DATABASE_URL", "")
+        if not url:
+            message = "TEST_DATABASE_URL is not set: no PostgreSQL server to test against (.ci/run starts one)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+    s = Store(url)
+    s.meta.drop_all(s.engine)
+    s.create()
+    yield s
+    s.meta.drop_all(s.engine)
+    s.engine.dispose()
