@@ -22,7 +22,8 @@ from .schema import FIGURES, NATIONAL_SCOPE, Table
 
 MAX_BYTES = 200 * 1024 * 1024
 ROW = "_row"  # the column holding each row's number in the file
-PREAMBLE_LINES = 30  # UNHCR downloads put up to 14 lines of notes above the header
+PREAMBLE_LINES = 30
+SHORT_ROW_SCAN_BYTES = 50_000_000  # bigger files are machine exports, regular by construction  # UNHCR downloads put up to 14 lines of notes above the header
 
 
 class UnreadableFile(ValueError):
@@ -91,14 +92,22 @@ def _grid(text: str, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Prob
             io.StringIO(body), sep=delimiter, header=None, dtype=str, keep_default_na=False,
             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
         )
-        # pandas pads short records with NaN rather than failing: those rows are ragged too.
-        short = grid.isna().any(axis=1) & ~grid.fillna("").eq("").all(axis=1)
+        grid = grid.fillna("")
+        # pandas pads short records with empty cells rather than failing. Hand-made files are
+        # where rows come out short, so count the cells of files of spreadsheet size.
+        if len(body) > SHORT_ROW_SCAN_BYTES:
+            return grid, []
+        lengths = [len(r) for r in csv.reader(io.StringIO(body), delimiter=delimiter)]
+        if len(lengths) != len(grid):
+            return grid, []
+        width = grid.shape[1]
+        short = pd.Series([0 < n < width for n in lengths], index=grid.index)
         problems = [
-            Problem(skip + 1 + int(i), None, None, f"This row has fewer cells than the header ({grid.shape[1]}): "
+            Problem(skip + 1 + int(i), None, None, f"This row has {lengths[i]} cells but the header has {width}: "
                     "check for a missing delimiter.")
             for i in grid.index[short]
         ]
-        return grid[~short].fillna(""), problems
+        return grid[~short], problems
     except pd.errors.ParserError:
         pass
     except pd.errors.EmptyDataError as exc:
