@@ -112,12 +112,17 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str]) -> None:
     column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
 
 
-def _view_state(latest_version: int | None, span) -> viewstate.ViewState:
+def _view_state(span) -> viewstate.ViewState:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
     if "view" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
         first = viewstate.parse(params, versions=versions, span=span)
+        if first.version:
+            # A pinned version has its own date range: read the date against that one.
+            pinned = snapshot(first.version)
+            first = viewstate.parse(params, versions=versions,
+                                    span=vm.date_range(pinned.figures, pinned.control) or span)
         st.session_state["view"] = first
         st.session_state["date"] = first.on
         st.session_state["layers"] = list(first.layers)
@@ -132,7 +137,7 @@ def render() -> None:
     if span is None:
         st.info("There is no data yet.")
         return
-    view = _view_state(latest, span)
+    view = _view_state(span)
     snap = snapshot(view.version) if view.version else current
     span = vm.date_range(snap.figures, snap.control) or span
     names = get_boundaries().country_names()

@@ -49,3 +49,22 @@ def test_an_editor_uploads_a_file_confirms_and_the_map_shows_the_new_figure(watc
     labels = frame.locator(".flow-label").all_inner_texts()
     assert any(label.startswith("Burundi: 91,234") and "30 Dec 2025" in label for label in labels), labels
     assert watched.errors == []
+
+
+def test_a_link_pinned_to_the_older_version_still_shows_the_older_figure(watched, editor_app):
+    # Runs after the upload above (version 2 holds 91,234 for Burundi).
+    page = watched.page
+    page.goto(f"{editor_app}/?version=1&layers=flows")
+    page.get_by_text("Newer data exists").wait_for(timeout=30_000)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator(".flow-label").first.wait_for(timeout=30_000)
+    burundi = next(t for t in frame.locator(".flow-label").all_inner_texts() if t.startswith("Burundi"))
+    assert "91,234" not in burundi and "19 Dec 2025" in burundi
+    fresh = page.context.browser.new_context()
+    other = fresh.new_page()
+    other.goto(page.url)
+    other_frame = other.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    other_frame.locator(".flow-label").first.wait_for(timeout=30_000)
+    assert sorted(other_frame.locator(".flow-label").all_inner_texts()) == sorted(
+        frame.locator(".flow-label").all_inner_texts())
+    fresh.close()

@@ -101,3 +101,23 @@ def test_invalid_url_parameters_fall_back_and_say_so(app_env):
     warnings = " ".join(w.value for w in at.warning)
     assert "no data version '999'" in warnings and "not a date" in warnings and "nonsense" in warnings
     assert str(at.slider(key="date").value) == "2025-12-23"
+
+
+def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env):
+    from datetime import date
+
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import map_page
+
+        map_page.render()
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    before = component_args(at)
+    at.slider(key="date").set_value(date(2025, 1, 28)).run()
+    after = component_args(at)
+    assert at.query_params["date"] in ("2025-01-28", ["2025-01-28"])
+    assert after["key"] == before["key"] and after["script"] == before["script"]  # same base map: no remount
+    assert after["feature_group"] != before["feature_group"]
