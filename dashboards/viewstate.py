@@ -23,11 +23,18 @@ class ViewState:
     on: date
     layers: tuple[str, ...]
     notices: list[str] = field(default_factory=list)
+    focus: str | None = None  # a destination country (ISO3) or a province name the map centres on
 
 
-def parse(params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date]) -> ViewState:
-    """Read version, date and layers from query parameters; fall back to defaults with a notice."""
+def parse(
+    params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date], places: tuple[str, ...] = ()
+) -> ViewState:
+    """Read version, date, layers and focus from query parameters; fall back to defaults with a notice."""
     notices: list[str] = []
+    focus = _first(params, "focus")
+    if focus is not None and focus not in places:
+        notices.append(f"There is no place '{focus}' to focus on: showing the whole region instead.")
+        focus = None
     version = None
     raw = _first(params, "version")
     if raw is not None:
@@ -58,7 +65,7 @@ def parse(params: dict[str, list[str]], *, versions: list[int], span: tuple[date
         valid = [v for v in given if v in LAYER_KEYS]
         # Only unknown names: the link is broken, show everything; an empty list means all layers off.
         layers = tuple(v for v in LAYER_KEYS if v in valid) if valid or not unknown else LAYER_KEYS
-    return ViewState(version, on, layers, notices)
+    return ViewState(version, on, layers, notices, focus)
 
 
 def _first(params: dict[str, list[str]], key: str) -> str | None:
@@ -70,6 +77,8 @@ def share_url(base: str, state: ViewState, version: int) -> str:
     """The link that reproduces this view for someone else, pinned to the version on screen."""
     query = [("version", str(version)), ("date", state.on.isoformat())]
     query += [("layers", layer) for layer in state.layers]
+    if state.focus:
+        query.append(("focus", state.focus))
     return f"{base}?{urlencode(query)}"
 
 

@@ -28,3 +28,9 @@ def test_a_share_link_pins_version_date_and_layers():
 
 def test_more_than_30_days_old_is_stale():
     assert is_stale(date(2025, 1, 1), date(2025, 2, 1)) and not is_stale(date(2025, 1, 2), date(2025, 2, 1))
+
+
+def test_focus_must_be_a_known_place():
+    assert parse({"focus": ["BDI"]}, versions=[1], span=SPAN, places=("BDI", "North Kivu")).focus == "BDI"
+    v = parse({"focus": ["Mars"]}, versions=[1], span=SPAN, places=("BDI",))
+    assert v.focus is None and "Mars" in v.notices[0]

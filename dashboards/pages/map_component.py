@@ -61,6 +61,6 @@ def component_args(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str
     }
 
 
-def show(args: dict) -> None:
-    """Render the component from component_args' output."""
-    sf._component_func(**args, on_change=None)
+def show(args: dict, *, center: tuple[float, float] | None = None, zoom: int | None = None) -> None:
+    """Render the component from component_args' output; center and zoom move the map without remounting it."""
+    sf._component_func(**{**args, "center": center, "zoom": zoom}, on_change=None)

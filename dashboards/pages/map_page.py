@@ -112,20 +112,38 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str]) -> None:
     column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
 
 
+def _focus_places() -> dict[str, str]:
+    """Places the map can centre on: destination countries with a boundary, and the provinces."""
+    boundaries = get_boundaries()
+    names = boundaries.country_names()
+    out = {iso3: name for iso3, name in sorted(names.items(), key=lambda kv: kv[1]) if iso3 != "COD"}
+    out.update({p: p for p in sorted(boundaries.provinces["name"])})
+    return out
+
+
+def _focus_point(focus: str | None) -> tuple[float, float] | None:
+    if not focus:
+        return None
+    boundaries = get_boundaries()
+    return boundaries.country_anchor(focus) or boundaries.province_anchor(focus)
+
+
 def _view_state(span) -> viewstate.ViewState:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
     if "view" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
-        first = viewstate.parse(params, versions=versions, span=span)
+        places = tuple(_focus_places())
+        first = viewstate.parse(params, versions=versions, span=span, places=places)
         if first.version:
             # A pinned version has its own date range: read the date against that one.
             pinned = snapshot(first.version)
             first = viewstate.parse(params, versions=versions,
-                                    span=vm.date_range(pinned.figures, pinned.control) or span)
+                                    span=vm.date_range(pinned.figures, pinned.control) or span, places=places)
         st.session_state["view"] = first
         st.session_state["date"] = first.on
         st.session_state["layers"] = list(first.layers)
+        st.session_state["focus"] = first.focus
     return st.session_state["view"]
 
 
@@ -159,17 +177,22 @@ def render() -> None:
             key="layers",
         )
         tiles = st.toggle("Online map tiles (needs internet)", value=False, key="tiles")
+        places = _focus_places()
+        focus = st.selectbox("Focus on", [None, *places], key="focus",
+                             format_func=lambda p: "The whole region" if p is None else places[p])
     layers = tuple(l for l in LAYERS if l in shown)
-    view.on, view.layers = on, layers
+    view.on, view.layers, view.focus = on, layers, focus
     st.query_params.from_dict({**({"version": str(view.version)} if view.version else {}),
-                               "date": on.isoformat(), "layers": list(layers)})
+                               "date": on.isoformat(), "layers": list(layers),
+                               **({"focus": focus} if focus else {})})
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                "more than 30 days older than this date are marked as old.")
     with headline:
         _headline(shown_view.headline, names)
-    show(shown_view.component)
+    point = _focus_point(focus)
+    show(shown_view.component, center=point, zoom=7 if point else None)
     if shown_view.unmapped:
         st.caption(
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "

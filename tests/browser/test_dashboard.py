@@ -149,3 +149,19 @@ def test_the_downloaded_map_opens_from_disk_with_its_markers_and_no_request_leav
     assert offline.locator(".map-legend").is_visible()
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     context.close()
+
+
+def test_the_map_keeps_its_zoom_when_the_date_changes_and_the_url_follows(watched, app_url):
+    page, frame = open_map(watched, app_url)
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(800)
+    zoom = map_frame.evaluate("() => map_div.getZoom()")
+    page.get_by_role("slider").first.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => !location.search.includes('date=2025-12-23')", timeout=15_000)
+    page.wait_for_timeout(2500)
+    assert "date=" in page.url
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    assert zoom == 7 and map_frame.evaluate("() => map_div.getZoom()") == zoom  # not remounted: zoom kept

@@ -121,3 +121,21 @@ def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env
     assert at.query_params["date"] in ("2025-01-28", ["2025-01-28"])
     assert after["key"] == before["key"] and after["script"] == before["script"]  # same base map: no remount
     assert after["feature_group"] != before["feature_group"]
+
+
+def test_focusing_on_a_country_centres_the_map_without_changing_the_base_map(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import map_page
+
+        map_page.render()
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.query_params["focus"] = "BDI"
+    at.run()
+    assert not at.exception and not at.warning
+    args = component_args(at)
+    assert args["zoom"] == 7 and -4.5 < args["center"][0] < -2.3
+    at.selectbox(key="focus").set_value(None).run()
+    assert component_args(at)["center"] is None and component_args(at)["key"] == args["key"]
