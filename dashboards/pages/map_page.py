@@ -48,7 +48,7 @@ def _layers(figures, control, state, series, boundaries, on, layers) -> list:
     return groups
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared, read-only: no copy per rerun
 def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> MapView:
     figures, control = tables(url, version)
     boundaries = get_boundaries()

@@ -26,9 +26,10 @@ def get_boundaries() -> Boundaries:
     return load_boundaries()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def tables(url: str, version: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    # Versions are immutable, so (database, version) is a safe cache key.
+    # Versions are immutable, so (database, version) is a safe cache key. Shared, not copied,
+    # per rerun: callers only read these frames.
     store = get_store(url)
     return store.read(FIGURES, version), store.read(CONTROL, version)
 
