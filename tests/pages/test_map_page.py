@@ -8,6 +8,18 @@ from ..conftest import component_args, run_page
 PAGE = "dashboards.pages.map_page"
 
 
+def map_apptest():
+    """The map page under AppTest, not yet run, so a test can set query parameters first."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import map_page
+
+        map_page.render()
+
+    return AppTest.from_function(script, default_timeout=60)
+
+
 def seeds():
     return read_seed(SEEDS_DIR / "figures.csv", FIGURES), read_seed(SEEDS_DIR / "control.csv", CONTROL)
 
@@ -65,14 +77,7 @@ def test_online_tiles_are_off_until_the_user_turns_them_on(app_env):
 
 
 def test_url_parameters_set_the_date_layers_and_version(app_env):
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import map_page
-
-        map_page.render()
-
-    at = AppTest.from_function(script, default_timeout=60)
+    at = map_apptest()
     at.query_params["date"] = "2025-01-28"
     at.query_params["layers"] = ["control"]
     at.query_params["version"] = "1"
@@ -85,14 +90,7 @@ def test_url_parameters_set_the_date_layers_and_version(app_env):
 
 
 def test_invalid_url_parameters_fall_back_and_say_so(app_env):
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import map_page
-
-        map_page.render()
-
-    at = AppTest.from_function(script, default_timeout=60)
+    at = map_apptest()
     at.query_params["date"] = "2031-13-45"
     at.query_params["layers"] = ["nonsense"]
     at.query_params["version"] = "999"
@@ -106,14 +104,7 @@ def test_invalid_url_parameters_fall_back_and_say_so(app_env):
 def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env):
     from datetime import date
 
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import map_page
-
-        map_page.render()
-
-    at = AppTest.from_function(script, default_timeout=60)
+    at = map_apptest()
     at.run()
     before = component_args(at)
     at.slider(key="date").set_value(date(2025, 1, 28)).run()
@@ -124,14 +115,7 @@ def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env
 
 
 def test_focusing_on_a_country_centres_the_map_without_changing_the_base_map(app_env):
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import map_page
-
-        map_page.render()
-
-    at = AppTest.from_function(script, default_timeout=60)
+    at = map_apptest()
     at.query_params["focus"] = "BDI"
     at.run()
     assert not at.exception and not at.warning
