@@ -165,3 +165,15 @@ def test_the_map_keeps_its_zoom_when_the_date_changes_and_the_url_follows(watche
     assert "date=" in page.url
     map_frame = page.frame(url=lambda u: "st_folium" in u)
     assert zoom == 7 and map_frame.evaluate("() => map_div.getZoom()") == zoom  # not remounted: zoom kept
+
+
+def test_the_page_works_embedded_in_an_iframe(watched, app_url, expected, tmp_path):
+    page = watched.page
+    host = tmp_path / "host.html"
+    host.write_text(f'<html><body><iframe src="{app_url}/?embed=true&layers=control" width="1300" height="1500">'
+                    "</iframe></body></html>")
+    page.goto(host.as_uri())
+    app = page.frame_locator("iframe").first
+    markers = app.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker")
+    markers.first.wait_for(timeout=30_000)
+    assert markers.count() == expected["markers"]
