@@ -22,8 +22,8 @@ from .schema import FIGURES, NATIONAL_SCOPE, Table
 
 MAX_BYTES = 200 * 1024 * 1024
 ROW = "_row"  # the column holding each row's number in the file
-PREAMBLE_LINES = 30
-SHORT_ROW_SCAN_BYTES = 50_000_000  # bigger files are machine exports, regular by construction  # UNHCR downloads put up to 14 lines of notes above the header
+PREAMBLE_LINES = 30  # UNHCR downloads put up to 14 lines of notes above the header
+SHORT_ROW_SCAN_BYTES = 10_000_000  # bigger files are machine exports, regular by construction
 
 
 class UnreadableFile(ValueError):

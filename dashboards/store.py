@@ -254,7 +254,9 @@ class Store:
         sql_table = self.tables[table.name]
         for start in range(0, len(frame), CHUNK):
             part = frame.iloc[start : start + CHUNK]
-            columns = [[version_id] * len(part)] + [_python_values(part[c.name], c.type) for c in table.columns]
+            columns = [[version_id] * len(part)] + [
+                _python_values(part[c.name], c.type, iso_dates=self.sqlite) for c in table.columns
+            ]
             rows = list(zip(*columns))
             if self.sqlite:
                 # The DBAPI's executemany with tuples is several times faster than dicts through the ORM layer.
@@ -324,11 +326,12 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
-def _python_values(series: pd.Series, kind: str) -> list:
+def _python_values(series: pd.Series, kind: str, *, iso_dates: bool = False) -> list:
     """Plain Python values for the DBAPI: None for missing, date for dates, int/float for numbers."""
     missing = series.isna().to_numpy()
     if kind == "date":
-        values = series.dt.date.tolist()
+        # ISO text is what SQLite stores for a date; formatting in bulk skips a per-row adapter.
+        values = series.dt.strftime("%Y-%m-%d").tolist() if iso_dates else series.dt.date.tolist()
     elif kind == "integer":
         values = series.astype("float").tolist()
         values = [int(v) if v == v else None for v in values]
