@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from .schema import TABLES, Table
 
 Mode = Literal["seed", "merge", "replace", "revert"]
-MODES = ("merge", "replace")  # what an editor chooses between
 CHUNK = 20_000  # rows per INSERT batch: bounds memory on million-row files
 
 _SQL_TYPES = {

@@ -72,14 +72,6 @@ def idp_by_province(figures: pd.DataFrame, on: date | None = None) -> pd.DataFra
     return _last_per(rows, ["destination_admin1"]).sort_values("destination_admin1")
 
 
-def series_for_place(figures: pd.DataFrame, *, country: str, admin1: str | None = None, on: date | None = None):
-    """The latest row of each series about one destination (country, or province inside DR Congo)."""
-    rows = figures[figures["destination_country"] == country]
-    if admin1 is not None:
-        rows = rows[rows["destination_admin1"] == admin1]
-    return latest_per_series(rows, on)
-
-
 @dataclass(frozen=True)
 class Headline:
     """Cross-border arrivals since 1 January 2025: per country, a sourced total, and their sum."""
@@ -129,12 +121,6 @@ def control_at(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
     coords = events.dropna(subset=["lat", "lon"]).groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
     latest[["lat", "lon", "coord_source"]] = coords.reindex(latest.index)
     return latest.reset_index().sort_values(["province", "locality"]).reset_index(drop=True)
-
-
-def control_history(control: pd.DataFrame, locality: str, province: str, on: date | None = None) -> pd.DataFrame:
-    """Every event of one locality up to the date, oldest first."""
-    rows = control[(control["locality"] == locality) & (control["province"] == province)]
-    return _on_or_before(rows, "date", on).sort_values("date")
 
 
 def mapped(state: pd.DataFrame) -> pd.DataFrame:
