@@ -197,8 +197,9 @@ class Store:
         values = [n for n in table.names if n not in key]
         differs = pd.Series(False, index=merged.index)
         for n in values:
-            a, b = merged[f"{n} (before)"].astype("str"), merged[n].astype("str")
-            differs |= a != b
+            # Missing cells compare as empty text: NaN != NaN would mark every row with one as changed.
+            a, b = (merged[c].astype("str").fillna("") for c in (f"{n} (before)", n))
+            differs |= (a != b).to_numpy()
         merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "changed"})
         out = merged[(merged["_merge"] != "both") | differs].drop(columns="_merge")
         return out[["change", *key, *[c for n in values for c in (f"{n} (before)", n)]]].reset_index(drop=True)

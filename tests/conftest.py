@@ -86,22 +86,45 @@ def component_args(at) -> dict:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sql_store(request, tmp_path):
-    """A fresh, empty store on SQLite and on PostgreSQL (TEST_DATABASE_URL; CI must never skip it)."""
+def sql_url(request, tmp_path):
+    """A database URL with nothing in it, for SQLite and for PostgreSQL; worker processes can open it too.
+
+    PostgreSQL is the server at TEST_DATABASE_URL (.ci/run starts one), and each test gets a schema
+    of its own through the URL's search_path, dropped afterwards: tests never see each other's tables,
+    even when two test runs share the server. Without the variable the PostgreSQL case is skipped,
+    except under CI, where it fails: CI must never skip it.
+    """
     import os
+    import uuid
+
+    import sqlalchemy as sa
 
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sql.sqlite'}"
-    else:
-        url = os.environ.get("TEST_DATABASE_URL", "")
-        if not url:
-            message = "TEST_DATABASE_URL is not set: no PostgreSQL server to test against (.ci/run starts one)"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-    s = Store(url)
-    s.meta.drop_all(s.engine)
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base:
+        message = "TEST_DATABASE_URL is not set: no PostgreSQL server to test against (.ci/run starts one)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"pytest_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def db(sql_url):
+    """A store with empty tables at sql_url (SQLite and PostgreSQL)."""
+    s = Store(sql_url)
     s.create()
     yield s
-    s.meta.drop_all(s.engine)
     s.engine.dispose()
