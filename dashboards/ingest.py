@@ -10,12 +10,15 @@ indexed by the row number a person sees in a spreadsheet (the header is row 1).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .problems import Problem
 from .schema import FIGURES, NATIONAL_SCOPE, Table
@@ -62,14 +65,7 @@ class Parsed:
 
 def decode(data: bytes) -> str:
     """Bytes to text: UTF-8 (with or without byte-order mark), else Windows-1252 as Excel saves it."""
-    if not data.strip():
-        raise UnreadableFile("The file is empty.")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise UnreadableFile("The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again.")
-    if b"\x00" in data[:4096]:
-        raise UnreadableFile(
-            "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
-        )
+    _check_bytes(data)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -78,26 +74,79 @@ def decode(data: bytes) -> str:
     raise UnreadableFile("The file's text encoding is not UTF-8 or Windows-1252: save it as CSV UTF-8.")
 
 
+def _check_bytes(data: bytes) -> None:
+    # Only a file that starts with blanks is stripped whole (a strip copies a big file).
+    if not data[:4096].strip() and not data.strip():
+        raise UnreadableFile("The file is empty.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UnreadableFile("The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again.")
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(
+            "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
+        )
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    # Checked in 1 MB slices: decoding a big file whole would hold a second copy of it.
+    decoder, view, step = codecs.getincrementaldecoder("utf-8")(), memoryview(data), 1 << 20
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8(data: bytes) -> bytes:
+    """The file as UTF-8 with '\\n' line ends: the same bytes object, uncopied, when it already is.
+
+    Same result as decode() then normalising line ends, but a big UTF-8 file is never held
+    as a Python str as well (pandas parses bytes directly; a str would be encoded back).
+    """
+    _check_bytes(data)
+    if b"\r" not in data and _is_utf8(data):
+        return data  # a UTF-8 byte-order mark is skipped by the CSV parser, as decode() drops it
+    return decode(data).replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+
+
+def _head_lines(data: bytes, count: int) -> list[str]:
+    """The first `count` lines of UTF-8 bytes as text (the last item is not split further)."""
+    end = -1
+    for _ in range(count):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    head = (data if end < 0 else data[: end + 1]).decode("utf-8-sig")
+    return head.split("\n", count)
+
+
 def sniff_delimiter(line: str) -> str:
     """The delimiter of a header line: comma, semicolon or tab, whichever it has most of."""
     counts = {d: line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-def _grid(text: str, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Problem]]:
+def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Problem]]:
     """All cells as text, one frame row per CSV record; ragged rows are reported and dropped."""
-    body = text.split("\n", skip)[-1] if skip else text
+    body = data.split(b"\n", skip)[-1] if skip else data
     try:
+        # Arrow strings straight from the parser, then viewed (no copy) as the "str" dtype:
+        # dtype=str makes pandas build a Python object per cell first (twice the time).
         grid = pd.read_csv(
-            io.StringIO(body), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-        )
-        grid = grid.fillna("")
+            io.BytesIO(body), sep=delimiter, header=None, dtype=pd.ArrowDtype(pa.large_string()),
+            keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+            encoding="utf-8",
+        ).astype("str")
+        if grid.isna().any().any():
+            grid = grid.fillna("")
         # pandas pads short records with empty cells rather than failing. Hand-made files are
         # where rows come out short, so count the cells of files of spreadsheet size.
         if len(body) > SHORT_ROW_SCAN_BYTES:
             return grid, []
-        lengths = [len(r) for r in csv.reader(io.StringIO(body), delimiter=delimiter)]
+        lengths = [len(r) for r in csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter)]
         if len(lengths) != len(grid):
             return grid, []
         width = grid.shape[1]
@@ -113,7 +162,7 @@ def _grid(text: str, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Prob
     except pd.errors.EmptyDataError as exc:
         raise UnreadableFile("The file has no rows.") from exc
     # Slow path, only for broken files: find every ragged record with its row number.
-    rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
     width = len(rows[0])
     problems, good = [], []
     for number, cells in enumerate(rows, start=skip + 1):
@@ -125,6 +174,63 @@ def _grid(text: str, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Prob
         else:
             good.append((cells + [""] * width)[:width])
     return pd.DataFrame(good, dtype="str"), problems
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow has freed back to the system (a few milliseconds).
+
+    Arrow's allocator keeps freed blocks for its own later use, while numpy and pandas allocate
+    elsewhere: on a big file the two would add up at the peak. Called after each big step.
+    """
+    pa.default_memory_pool().release_unused()
+
+
+def _blank_rows(body: pd.DataFrame) -> pd.Series:
+    """(body == "").all(axis=1), reading further columns only while some row may still be blank."""
+    blank = pd.Series(True, index=body.index)
+    for position in body.columns:
+        if not blank.any():
+            break
+        blank &= body[position].eq("").to_numpy()
+    return blank
+
+
+def strip(values: pd.Series) -> pd.Series:
+    """values.astype("str").str.strip(), returning the column itself (no copy) when no cell needs it."""
+    text = values.astype("str")
+    return text.str.strip() if _may_have_edge_spaces(text) else text
+
+
+def _may_have_edge_spaces(text: pd.Series) -> bool:
+    """False only when no cell starts or ends with a byte that can belong to a whitespace character.
+
+    Every whitespace character Python and Arrow strip is either ASCII at or below the space
+    (0x20) or encoded in UTF-8 with bytes of 0x80 and above; a cell whose first and last bytes
+    are printable ASCII therefore strips to itself. Reading those two bytes from Arrow's buffers
+    costs a few milliseconds per million cells, against a whole new column for a strip.
+    """
+    try:
+        chunked = text.array.__arrow_array__()
+    except AttributeError:  # not stored as Arrow strings: just strip
+        return True
+    widths = {pa.large_string(): np.int64, pa.string(): np.int32}
+    if chunked.type not in widths:
+        return True
+    for chunk in chunked.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=widths[chunked.type])
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts  # empty cells and nulls have no bytes to look at
+        if not filled.any():
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        for edge in (data[starts[filled]], data[ends[filled] - 1]):
+            if ((edge <= 0x20) | (edge >= 0x7F)).any():
+                return True
+    return False
 
 
 # --- Formats: header names to HXL hashtags --------------------------------------
@@ -299,11 +405,11 @@ def read_csv(
             f"The file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
             "split it into smaller files and upload them one after the other."
         )
-    text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n", PREAMBLE_LINES + 2)
+    utf8 = _utf8(data)
+    lines = _head_lines(utf8, PREAMBLE_LINES + 2)
     start = _find_header(lines, table)
     delimiter = sniff_delimiter(lines[start])
-    grid, problems = _grid(text, delimiter, start)
+    grid, problems = _grid(utf8, delimiter, start)
     if grid.empty:
         raise UnreadableFile("The file has no rows.")
     header = [str(h).strip() for h in grid.iloc[0]]
@@ -311,8 +417,9 @@ def read_csv(
     header_rows = start + (2 if hxl else 1)
     body = grid.iloc[(2 if hxl else 1):]
     body.index = pd.RangeIndex(header_rows + 1, header_rows + 1 + len(body), name="row")
-    blank = (body == "").all(axis=1)
-    body = body[~blank]
+    blank = _blank_rows(body)
+    if blank.any():  # filtering copies every column: only when there is something to drop
+        body = body[~blank]
 
     fmt = _detect(header)
     tags = _tags_for(header, hxl, table)
@@ -336,6 +443,7 @@ def read_csv(
     # One file row can give several figure rows (one per population type): keep the file's
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
+    release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)), notes, problems)
 
 
@@ -348,7 +456,7 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
 
     def take(name: str, position: int) -> None:
         taken.add(position)
-        columns[name] = body[position].astype("str").str.strip()
+        columns[name] = strip(body[position])
         column_map[header[position] or f"column {position + 1}"] = name
 
     for column in table.columns:

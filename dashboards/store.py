@@ -15,9 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from .ingest import release_arrow_memory
 from .schema import TABLES, Table
 
 Mode = Literal["seed", "merge", "replace", "revert"]
@@ -257,13 +259,21 @@ class Store:
             columns = [[version_id] * len(part)] + [
                 _python_values(part[c.name], c.type, iso_dates=self.sqlite) for c in table.columns
             ]
-            rows = list(zip(*columns))
             if self.sqlite:
                 # The DBAPI's executemany with tuples is several times faster than dicts through the ORM layer.
-                placeholders = ", ".join("?" for _ in names)
-                conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+                # Its cursor is this connection's, inside this transaction; it takes the rows as an
+                # iterator, so they are made one at a time rather than held in a list.
+                sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+                dbapi_error = self.engine.dialect.loaded_dbapi.Error
+                cursor = conn.connection.cursor()
+                try:
+                    cursor.executemany(sql, zip(*columns))
+                except dbapi_error as exc:  # raised as SQLAlchemy raises it for its own statements
+                    raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error, dialect=self.engine.dialect) from exc
+                finally:
+                    cursor.close()
             else:
-                conn.execute(sa.insert(sql_table), [dict(zip(names, r)) for r in rows])
+                conn.execute(sa.insert(sql_table), [dict(zip(names, r)) for r in zip(*columns)])
 
 
 @dataclass
@@ -295,7 +305,8 @@ def _diff(table: Table, current: pd.DataFrame, incoming: pd.DataFrame, *, whole_
         retire = current.loc[cur_key.isin(inc_key[changed]), "row_id"]
         removed = 0
     return _Diff(
-        insert=incoming[~unchanged.to_numpy()],
+        # Filtering copies every column: a big file new to the table is inserted as it is.
+        insert=incoming[~unchanged.to_numpy()] if unchanged.any() else incoming,
         retire=[int(r) for r in retire],
         added=int((~keyed).sum()),
         changed=int(changed.sum()),
@@ -306,8 +317,16 @@ def _diff(table: Table, current: pd.DataFrame, incoming: pd.DataFrame, *, whole_
 
 def _fingerprint(frame: pd.DataFrame) -> pd.Series:
     """A 64-bit hash per row of the canonical text of its values."""
-    text = pd.DataFrame({c: frame[c].astype("str").fillna("") for c in frame.columns}, index=frame.index)
-    return pd.util.hash_pandas_object(text, index=False)
+    # Dates and numbers to text is slow per row: make the text of each distinct value once and
+    # hash a categorical of it, which pandas hashes exactly as the same values written out.
+    text = {}
+    for c in frame.columns:
+        codes, distinct = pd.factorize(frame[c], use_na_sentinel=False)
+        canonical = pd.Series(distinct).astype("str").fillna("")
+        text_codes, texts = pd.factorize(canonical)  # different values can have one text ('' and missing)
+        text[c] = pd.Categorical.from_codes(text_codes[codes], categories=texts)
+        release_arrow_memory()
+    return pd.util.hash_pandas_object(pd.DataFrame(text, index=frame.index), index=False)
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -329,17 +348,20 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 def _python_values(series: pd.Series, kind: str, *, iso_dates: bool = False) -> list:
     """Plain Python values for the DBAPI: None for missing, date for dates, int/float for numbers."""
     missing = series.isna().to_numpy()
+    if kind == "date" and iso_dates:
+        # ISO text is what SQLite stores for a date; each distinct date is formatted once.
+        codes, distinct = pd.factorize(series)  # missing: code -1, the None appended last
+        return np.append(distinct.strftime("%Y-%m-%d").to_numpy(dtype=object), None)[codes].tolist()
     if kind == "date":
-        # ISO text is what SQLite stores for a date; formatting in bulk skips a per-row adapter.
-        values = series.dt.strftime("%Y-%m-%d").tolist() if iso_dates else series.dt.date.tolist()
+        values = series.dt.date.tolist()
     elif kind == "integer":
-        values = series.astype("float").tolist()
-        values = [int(v) if v == v else None for v in values]
+        values = np.where(missing, 0, series.astype("float").to_numpy()).astype("int64").tolist()
     elif kind == "decimal":
         values = series.astype("float").tolist()
     else:
-        values = series.astype("object").tolist()
-    return [None if m else v for v, m in zip(values, missing)]
+        return series.to_numpy(dtype=object, na_value=None).tolist()
+    # Only columns with missing cells pay for a pass in Python.
+    return [None if m else v for v, m in zip(values, missing)] if missing.any() else values
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

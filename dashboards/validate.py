@@ -14,16 +14,22 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from . import places
-from .ingest import ROW, Parsed
+from .ingest import ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
 from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+# Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
+# through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
+_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f']")
+_URL = re.compile(f'^https?://[^{_WHITESPACE}<>"]+$', re.IGNORECASE)
 PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
 JUMP_FACTOR = 10  # a figure this many times its series' previous one is worth a second look
 DROP_SHARE = 0.5  # a stock falling by more than half is too
@@ -57,7 +63,7 @@ class Validated:
 
 def parse_dates(raw: pd.Series) -> pd.Series:
     """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it."""
-    text = raw.astype("str").str.strip()
+    text = strip(raw)
     iso = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     slash = text.str.contains("/", regex=False)
     if slash.any():
@@ -68,7 +74,7 @@ def parse_dates(raw: pd.Series) -> pd.Series:
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     """Text to floats, accepting thousands written with spaces and scientific notation (1e+05)."""
-    text = raw.astype("str").str.replace(_SPACES, "", regex=True)
+    text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True)
     if decimal_comma:
         text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
     else:
@@ -82,30 +88,74 @@ def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Serie
 
 
 def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd.Series:
-    text = raw.astype("str").str.strip()
+    text = strip(raw)
+    if column.type == "text" and column.name not in PROVINCE_COLUMNS:
+        return _null_where_empty(text)
+    # Each cell's type and problems depend on its text alone, and a big file repeats the same
+    # dates, places and categories: work out each distinct text once, then spread the results.
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    distinct = pd.Series(distinct, dtype=text.dtype)
+    values, failures = _typed_distinct(column, distinct)
+    for bad, message in failures:
+        _report(problems, column.name, text, pd.Series(bad.to_numpy()[codes], index=text.index), message)
+    if values.dtype == text.dtype and values.equals(distinct.mask(distinct == "")):
+        # Every code, name or category is already written as stored: keep the text itself.
+        return _null_where_empty(text)
+    return pd.Series(values.array.take(codes), index=text.index)
+
+
+def _null_where_empty(text: pd.Series) -> pd.Series:
+    """text.mask(text == ""), sharing the text's Arrow buffers (a bitmap marks the empty cells), not copying them.
+
+    The typed frame then holds no second copy of the file's text columns, which is most of its size.
+    """
+    empty = text == ""
+    if not empty.any():
+        return text
+    try:
+        chunked = text.array.__arrow_array__()
+    except AttributeError:  # not stored as Arrow strings
+        return text.mask(empty)
+    if chunked.type not in (pyarrow.large_string(), pyarrow.string()):
+        return text.mask(empty)
+    chunks = []
+    for chunk in chunked.chunks:
+        # The bitmap covers the chunk's buffers from their start, as its offsets do (a file's
+        # first chunk starts one row in: the header's).
+        whole = pyarrow.Array.from_buffers(chunk.type, chunk.offset + len(chunk), chunk.buffers())
+        valid = pc.fill_null(pc.not_equal(whole, ""), False).buffers()[1]
+        buffers = [valid, *chunk.buffers()[1:]]
+        chunks.append(pyarrow.Array.from_buffers(chunk.type, len(chunk), buffers, offset=chunk.offset))
+    shared = pd.arrays.ArrowExtensionArray(pyarrow.chunked_array(chunks, type=chunked.type))
+    return pd.Series(shared, index=text.index).astype(text.dtype)
+
+
+def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem."""
     empty = text == ""
     if column.type == "date":
         values = parse_dates(text)
-        _report(problems, column.name, text, values.isna() & ~empty,
-                "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025).")
-        return values
+        return values, [(values.isna() & ~empty,
+                         "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025).")]
     if column.type == "integer":
         numbers = parse_numbers(text)
-        _report(problems, column.name, text, numbers.isna() & ~empty, "is not a number: write digits only, e.g. 42000.")
         fractional = numbers.notna() & (numbers != numbers.round())
-        _report(problems, column.name, text, fractional, "is not a whole number of people: round it as the source does.")
-        return numbers.where(~fractional).round().astype("Int64")
+        return numbers.where(~fractional).round().astype("Int64"), [
+            (numbers.isna() & ~empty, "is not a number: write digits only, e.g. 42000."),
+            (fractional, "is not a whole number of people: round it as the source does."),
+        ]
     if column.type == "decimal":
         numbers = parse_numbers(text, decimal_comma=True)
-        _report(problems, column.name, text, numbers.isna() & ~empty, "is not a decimal number: write it like -1.67409.")
-        return numbers.astype("Float64")
+        bad = numbers.isna() & ~empty
+        return numbers.astype("Float64"), [(bad, "is not a decimal number: write it like -1.67409.")]
     if column.type == "iso3":
         codes, failed = places.country_codes(text.mask(empty))
+        failures = []
         for value, match in failed.items():
             hint = f" {match.suggestion[0].upper()}{match.suggestion[1:]}" if match.suggestion else ""
             message = f"is not a country the dashboard knows: write an ISO3 code such as COD or BDI, or the name in English or French.{hint}"
-            _report(problems, column.name, text, text == value, message)
-        return codes.astype("str")
+            failures.append((text == value, message))
+        return codes.astype("str"), failures
     if column.type == "category":
         if column.default is not None:
             text = text.where(~empty, column.default)
@@ -113,15 +163,16 @@ def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd
         canonical = {a.lower(): a for a in column.allowed} | VALUE_SYNONYMS.get(column.name, {})
         mapped = text.str.lower().map(canonical)
         # Unknown values stay as written so the allowed-values check can quote them.
-        return mapped.fillna(text.mask(empty)).astype("str")
+        return mapped.fillna(text.mask(empty)).astype("str"), []
     if column.name in PROVINCE_COLUMNS:
         names, failed = places.province_names(text.mask(empty))
+        failures = []
         for value, match in failed.items():
             hint = f" {match.suggestion[0].upper()}{match.suggestion[1:]}" if match.suggestion else ""
-            _report(problems, column.name, text, text == value,
-                    f"is not a DR Congo province the dashboard knows (e.g. North Kivu, Nord-Kivu).{hint}")
-        return names.astype("str")
-    return text.mask(empty)
+            failures.append((text == value,
+                             f"is not a DR Congo province the dashboard knows (e.g. North Kivu, Nord-Kivu).{hint}"))
+        return names.astype("str"), failures
+    return text.mask(empty), []
 
 
 def _pandera_schema(table: Table, today: date) -> pa.DataFrameSchema:
@@ -197,6 +248,19 @@ def _duplicate_problems(table: Table, typed: pd.DataFrame, file_rows: pd.Series)
     """Conflicting rows for one key are errors; exact repeats are warnings (the later copies are dropped)."""
     problems: list[Problem] = []
     key = list(table.key)
+    # Exact repeats and clashes both share a key with another row: only those rows are compared
+    # whole (none, in most files), which saves comparing every column of every row.
+    # A hash per row first (one number per row, where duplicated() holds one per row and key
+    # column): equal keys hash alike, and the few rows that collide are compared exactly.
+    hashes = np.zeros(len(typed), dtype=np.uint64)
+    for name in key:
+        hashes *= np.uint64(1_000_003)  # wraps around: any mix will do, equal keys mix alike
+        hashes ^= pd.util.hash_pandas_object(typed[name], index=False).to_numpy()
+        release_arrow_memory()
+    ordered = np.sort(hashes)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    typed = typed[np.isin(hashes, repeated)]
+    typed = typed[typed.duplicated(subset=key, keep=False).to_numpy()]
     exact = typed.duplicated(keep="first")
     for row in typed.index[exact]:
         problems.append(Problem(int(row), None, None, "repeats an earlier row exactly: it is kept once.", "warning"))
@@ -269,6 +333,7 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
         typed[column.name] = _typed_column(column, raw[column.name], problems)
+        release_arrow_memory()
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
     problems += _cross_field_problems(table, typed)
@@ -284,4 +349,6 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     located.sort(key=lambda p: (p.row or 0, p.column or ""))
     rejected = raw[raw.index.isin(bad)]
     # Rows that failed whole in the file (ragged ones) are already gone from raw.
+    if keep.all():  # a boolean filter copies every column, even when it keeps every row
+        return Validated(typed.set_index(file_rows.rename(ROW)), located, rejected)
     return Validated(typed[keep].set_index(file_rows[keep].rename(ROW)), located, rejected)
