@@ -25,6 +25,8 @@ from .schema import FIGURES, NATIONAL_SCOPE, Table
 
 MAX_BYTES = 200 * 1024 * 1024
 ROW = "_row"  # the column holding each row's number in the file
+# Python's csv module refuses cells over 128 KB unless told otherwise; the size cap is ours.
+csv.field_size_limit(MAX_BYTES)
 PREAMBLE_LINES = 30  # UNHCR downloads put up to 14 lines of notes above the header
 SHORT_ROW_SCAN_BYTES = 10_000_000  # bigger files are machine exports, regular by construction
 
@@ -130,7 +132,11 @@ def sniff_delimiter(line: str) -> str:
 
 
 def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Problem]]:
-    """All cells as text, one frame row per CSV record; ragged rows are reported and dropped."""
+    """All cells as text, one frame row per CSV record; ragged rows are reported and dropped.
+
+    The frame's index is each record's position after the skipped lines (0 is the header), kept
+    when ragged rows are dropped, so later rows keep the numbers they have in the file.
+    """
     body = data.split(b"\n", skip)[-1] if skip else data
     try:
         # Arrow strings straight from the parser, then viewed (no copy) as the "str" dtype:
@@ -164,16 +170,17 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
     # Slow path, only for broken files: find every ragged record with its row number.
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
     width = len(rows[0])
-    problems, good = [], []
-    for number, cells in enumerate(rows, start=skip + 1):
+    problems, good, kept = [], [], []
+    for record, cells in enumerate(rows):
         if len(cells) != width and any(c.strip() for c in cells):
             problems.append(
-                Problem(number, None, None, f"This row has {len(cells)} cells but the header has {width}: "
+                Problem(skip + 1 + record, None, None, f"This row has {len(cells)} cells but the header has {width}: "
                         "check for a missing or extra delimiter, or an unclosed quote.")
             )
         else:
             good.append((cells + [""] * width)[:width])
-    return pd.DataFrame(good, dtype="str"), problems
+            kept.append(record)
+    return pd.DataFrame(good, index=kept, dtype="str"), problems
 
 
 def release_arrow_memory() -> None:
@@ -253,6 +260,8 @@ KNOWN_HEADERS: dict[str, str] = {
     "ret": "#affected+refugees+returnees", "rdp": "#affected+idps+returnees",
     "country of origin code": "#country+code+origin", "country of asylum code": "#country+code+asylum",
     "country of origin (iso)": "#country+code+origin", "country of asylum (iso)": "#country+code+asylum",
+    # ... whose name columns sit beside the code columns: the codes are taken, the names are not needed.
+    "country of origin": "#country+name+origin", "country of asylum": "#country+name+asylum",
     "refugees": "#affected+refugees", "refugees under unhcr's mandate": "#affected+refugees",
     "asylum seekers": "#affected+asylum_seekers", "asylum-seekers": "#affected+asylum_seekers",
     "internally displaced persons": "#affected+idps", "idps of concern to unhcr": "#affected+idps",
@@ -262,15 +271,16 @@ KNOWN_HEADERS: dict[str, str] = {
     "date": "#date", "individuals": "#affected+num",
 }
 
-# Hashtags that carry a figure for one population type (wide tables: one column per type).
-POPULATION_TAGS: list[tuple[str, frozenset[str], str]] = [
-    ("#affected", frozenset({"refugees", "returnees"}), "returnees"),
-    ("#affected", frozenset({"idps", "returnees"}), "returnees"),
-    ("#affected", frozenset({"returnees"}), "returnees"),
-    ("#affected", frozenset({"refugees"}), "refugees"),
-    ("#affected", frozenset({"asylum_seekers"}), "asylum_seekers"),
-    ("#affected", frozenset({"idps"}), "idps"),
-    ("#affected", frozenset({"new_arrivals"}), "new_arrivals"),
+# Hashtags that carry a figure for one population type (wide tables: one column per type), and
+# the scope that tells apart two figures of one type (UNHCR's returned refugees and returned IDPs).
+POPULATION_TAGS: list[tuple[str, frozenset[str], str, str]] = [
+    ("#affected", frozenset({"refugees", "returnees"}), "returnees", "returned refugees"),
+    ("#affected", frozenset({"idps", "returnees"}), "returnees", "returned IDPs"),
+    ("#affected", frozenset({"returnees"}), "returnees", ""),
+    ("#affected", frozenset({"refugees"}), "refugees", ""),
+    ("#affected", frozenset({"asylum_seekers"}), "asylum_seekers", ""),
+    ("#affected", frozenset({"idps"}), "idps", ""),
+    ("#affected", frozenset({"new_arrivals"}), "new_arrivals", ""),
 ]
 
 # Hashtags for our columns beyond each column's own (HDX files use these too).
@@ -292,17 +302,22 @@ class Format:
     name: str
     signature: frozenset[str]  # lower-case header names that identify it
     defaults: dict[str, str] = field(default_factory=dict)
-    # World files: only rows about people from this country belong on the dashboard.
+    # World files: only rows about people from this country belong on the dashboard (UNHCR) ...
     only_origin: str | None = None
+    # ... or only rows about people displaced inside it (DTM and HAPI cover many countries).
+    only_destination: str | None = None
+    # Columns it has that say nothing the schema holds, by lower-case header name, with the reason.
+    unused: dict[str, str] = field(default_factory=dict)
 
 
 FORMATS = [
     Format("IOM DTM admin 0-2 export", frozenset({"numpresentidpind", "adminlevel", "reportingdate"}),
            {"measure": "stock", "source_org": "IOM DTM", "source_title": "IOM DTM admin 0-2 IDP export",
-            "source_url": "https://dtm.iom.int/"}),
+            "source_url": "https://dtm.iom.int/"}, only_destination="COD"),
     Format("HDX HAPI IDP table", frozenset({"location_code", "admin_level", "population", "reference_period_end"}),
            {"measure": "stock", "source_org": "IOM DTM via HDX HAPI", "source_title": "HDX HAPI: IDPs",
-            "source_url": "https://hapi.humdata.org/"}),
+            "source_url": "https://hapi.humdata.org/"}, only_destination="COD",
+           unused={"reference_period_start": "(not used: HAPI's IDP figures are stocks, counted at the period's end)"}),
     Format("UNHCR population statistics", frozenset({"year", "iso3coo", "iso3coa"}),
            {"measure": "stock", "source_org": "UNHCR", "source_title": "UNHCR Refugee Population Statistics",
             "source_url": "https://www.unhcr.org/refugee-statistics/"}, only_origin="COD"),
@@ -389,7 +404,12 @@ def _match(tags: list[str], wanted: list[str], taken: set[int]) -> int | None:
 
 def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
     # A column about where people come from never fills a column about where they are, and back.
-    return ("origin" in attrs and "origin" not in wanted) or ("asylum" in attrs and "origin" in wanted)
+    # Nor does the start of a period (HAPI's reference_period_start) fill a date that is not a start.
+    return (
+        ("origin" in attrs and "origin" not in wanted)
+        or ("asylum" in attrs and "origin" in wanted)
+        or ("start" in attrs and "start" not in wanted)
+    )
 
 
 # --- Mapping a grid to the schema ------------------------------------------------
@@ -416,35 +436,62 @@ def read_csv(
     hxl = list(grid.iloc[1]) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
     header_rows = start + (2 if hxl else 1)
     body = grid.iloc[(2 if hxl else 1):]
-    body.index = pd.RangeIndex(header_rows + 1, header_rows + 1 + len(body), name="row")
+    body.index = pd.Index(body.index + start + 1, name="row")  # record 0 (the header) is the file's row start + 1
     blank = _blank_rows(body)
     if blank.any():  # filtering copies every column: only when there is something to drop
         body = body[~blank]
 
     fmt = _detect(header)
     tags = _tags_for(header, hxl, table)
+    unused = {}
+    for i, name in enumerate(header):
+        if fmt and _key(name) in fmt.unused:
+            tags[i] = ""
+            unused[name] = fmt.unused[_key(name)]
     notes = [f"{start} line(s) of notes above the header were skipped."] if start else []
     defaults = dict(fmt.defaults) if fmt else {}
     frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
+    column_map |= unused
     notes += more
-    if fmt and fmt.only_origin and table is FIGURES:
-        other = frame["origin_country"].str.upper() != fmt.only_origin
-        if other.any():
-            notes.append(f"{int(other.sum())} row(s) about people from other countries than "
-                         f"{fmt.only_origin} were not imported.")
-            frame = frame[~other]
+    # Missing columns are judged on the whole file: filtering every row out below does not make them missing.
+    problems += _missing_columns(frame, table, set(column_map.values()))
+    if fmt and table is FIGURES:
+        frame, more = _only_dr_congo(frame, fmt)
+        notes += more
     if fmt:
         name = fmt.name
     elif set(table.required) <= {h.strip().lower() for h in header}:
         name = "Project template" + (" with HXL row" if hxl else "")
     else:
         name = "HXL-tagged CSV" if hxl else "CSV with recognised column names"
-    problems += _missing_columns(frame, table, set(column_map.values()))
     # One file row can give several figure rows (one per population type): keep the file's
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)), notes, problems)
+
+
+def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of a world file that are about DR Congo, and notes saying what was left out."""
+    notes = []
+    if fmt.only_origin:
+        origin = frame["origin_country"].str.strip().str.upper()
+        unknown = origin.isin(["UKN", "UNK"])
+        other = (origin != fmt.only_origin) & ~unknown
+        if unknown.any():
+            notes.append(f"{int(unknown.sum())} row(s) of people of unknown origin (UKN) were not imported: "
+                         f"they are not counted as people from {fmt.only_origin}.")
+        if other.any():
+            notes.append(f"{int(other.sum())} row(s) about people from other countries than "
+                         f"{fmt.only_origin} were not imported.")
+        frame = frame[~(unknown | other)]
+    if fmt.only_destination:
+        other = frame["destination_country"].str.strip().str.upper() != fmt.only_destination
+        if other.any():
+            notes.append(f"{int(other.sum())} row(s) about other countries than {fmt.only_destination} "
+                         "were not imported.")
+            frame = frame[~other]
+    return frame, notes
 
 
 def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
@@ -479,7 +526,8 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
     year = _match(tags, ["#date+year"], set())
-    if year is not None and "as_of" in frame and frame["as_of"].str.fullmatch(r"\d{4}").all():
+    yearly = year is not None and "as_of" in frame and bool(frame["as_of"].str.fullmatch(r"\d{4}").all())
+    if yearly:
         frame["as_of"] = frame["as_of"] + "-12-31"
         more.append("Years were read as end-of-year figures (31 December).")
 
@@ -499,26 +547,38 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
 
     # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
     wide = []
-    for name, attrs, population in POPULATION_TAGS:
+    for name, attrs, population, scope in POPULATION_TAGS:
         at = _match(tags, [f"{name}+{'+'.join(sorted(attrs))}"], taken)
         if at is not None:
             taken.add(at)
-            wide.append((at, population))
-            column_map[header[at] or f"column {at + 1}"] = f"figure ({population})"
+            wide.append((at, population, scope))
+            column_map[header[at] or f"column {at + 1}"] = f"figure ({population}{', ' + scope if scope else ''})"
     if wide:
         parts = []
-        for at, population in wide:
+        for at, population, scope in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
             keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?", case=False)
             part = frame[keep].copy()
             part["figure"] = values[keep]
             part["population_type"] = population
+            if scope:
+                own = part.get("scope", pd.Series("", index=part.index, dtype="str")).astype("str")
+                part["scope"] = own.where(own == "", own + "; ") + scope
+            if scope and yearly:
+                # UNHCR counts returns during the year: a flow from 1 January, not a stock.
+                own = part.get("measure", pd.Series("", index=part.index, dtype="str")).astype("str")
+                part["measure"] = own.where(own != "", "flow")
+                part["period_start"] = part["as_of"].str.slice(0, 4) + "-01-01"
             parts.append(part)
         before = len(frame)
-        frame = pd.concat(parts).sort_index(kind="stable") if parts else frame.iloc[0:0]
+        # Columns only some parts have (scope, measure of returns) are empty in the others.
+        frame = pd.concat(parts).sort_index(kind="stable").fillna("") if parts else frame.iloc[0:0]
         if len(wide) > 1 or len(frame) != before:
             more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
                         "empty and zero cells are not figures.")
+        if yearly and any(scope for _, _, scope in wide):
+            more.append("Returns in a yearly file count people who returned during the year: they were read as "
+                        "flows from 1 January to 31 December.")
     # A file with no province column gives country-level IDP figures: national totals.
     if "destination_admin1" not in frame and "population_type" in frame:
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")

@@ -30,7 +30,9 @@ from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 _SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f']")
 _URL = re.compile(f'^https?://[^{_WHITESPACE}<>"]+$', re.IGNORECASE)
+_ISO_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
+MAX_PEOPLE = 10_000_000_000  # more than the world's population: no count of people is larger
 JUMP_FACTOR = 10  # a figure this many times its series' previous one is worth a second look
 DROP_SHARE = 0.5  # a stock falling by more than half is too
 
@@ -64,7 +66,9 @@ class Validated:
 def parse_dates(raw: pd.Series) -> pd.Series:
     """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it."""
     text = strip(raw)
-    iso = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    # A date, optionally followed by a time (DTM, HAPI); nothing else, e.g. not '2025-02-21 to 2025-02-28'.
+    iso_like = text.str.fullmatch(_ISO_DATE_TIME)
+    iso = pd.to_datetime(text.str.slice(0, 10).where(iso_like), format="%Y-%m-%d", errors="coerce")
     slash = text.str.contains("/", regex=False)
     if slash.any():
         dmy = pd.to_datetime(text.where(slash), format="%d/%m/%Y", errors="coerce")
@@ -139,9 +143,17 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
                          "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025).")]
     if column.type == "integer":
         numbers = parse_numbers(text)
-        fractional = numbers.notna() & (numbers != numbers.round())
-        return numbers.where(~fractional).round().astype("Int64"), [
-            (numbers.isna() & ~empty, "is not a number: write digits only, e.g. 42000."),
+        # '42.000' is 42 000 where a dot separates thousands (French, German) and 42 in English.
+        dotted = text.str.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+")
+        numbers = numbers.mask(dotted)
+        huge = numbers.notna() & ~(numbers.abs() <= MAX_PEOPLE)  # inf too
+        fractional = numbers.notna() & ~huge & (numbers != numbers.round())
+        whole = numbers.mask(fractional | huge)
+        return whole.round().astype("Int64"), [
+            (dotted, "is ambiguous: a dot can separate thousands (42.000 = 42 000) or decimals (42.000 = 42). "
+                     "Write digits only, e.g. 42000."),
+            (numbers.isna() & ~empty & ~dotted, "is not a number: write digits only, e.g. 42000."),
+            (huge, f"is too large to be a number of people (the limit is {MAX_PEOPLE:,.0f}): check the cell."),
             (fractional, "is not a whole number of people: round it as the source does."),
         ]
     if column.type == "decimal":
@@ -192,7 +204,7 @@ def _pandera_schema(table: Table, today: date) -> pa.DataFrameSchema:
         if c.name == "source_url":
             checks.append(
                 pa.Check.str_matches(
-                    _URL.pattern,
+                    "(?i)" + _URL.pattern,  # the scheme is case-insensitive: HTTPS:// is fine
                     error="is not a web address: it must start with http:// or https:// and have no spaces, "
                     "quotes or angle brackets.",
                 )

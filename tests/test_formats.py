@@ -1,0 +1,500 @@
+"""Every accepted format gives exactly the rows expected; every malformed or hostile file gets exactly its outcome.
+
+Fixtures: tests/fixtures/formats (one small file per accepted layout) and tests/fixtures/bad
+(one file per way of being wrong). Every figure in them is made up for the tests (source or
+operation 'TEST FIXTURE'); they are not data. Row numbers are as a spreadsheet shows them:
+the header is row 1, and an HXL hashtag row counts as a row.
+"""
+
+import io
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboards.builders.tables import to_csv_bytes
+from dashboards.ingest import Options, UnreadableFile, read_csv
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.validate import validate
+
+from .conftest import FIXTURES
+
+FORMATS = FIXTURES / "formats"
+BAD = FIXTURES / "bad"
+TODAY = date(2026, 1, 1)
+NATIONAL = "National total"
+
+# One expected figure row: (file row, as_of, origin, destination, destination province,
+# population type, figure, measure, period_start, scope).
+FIGURE_COLUMNS = ["as_of", "origin_country", "destination_country", "destination_admin1", "population_type", "figure",
+                  "measure", "period_start", "scope"]
+CONTROL_COLUMNS = ["date", "locality", "province", "lat", "lon", "controlled_by", "event"]
+
+
+def plain(value):
+    """A typed cell as a plain Python value: None for any missing value, dates as YYYY-MM-DD."""
+    if pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value.item() if hasattr(value, "item") else value
+
+
+def read(data: bytes | Path, table=FIGURES, options=None, current=None):
+    """(parsed, validated) for a file's bytes or path, validated as on 1 January 2026."""
+    if isinstance(data, Path):
+        data = data.read_bytes()
+    parsed = read_csv(data, table, options)
+    return parsed, validate(parsed, today=TODAY, current=current)
+
+
+def rows(validated, columns=None) -> list[tuple]:
+    """The valid rows as (file row, *values) tuples, in file order."""
+    columns = columns or (FIGURE_COLUMNS if "as_of" in validated.frame else CONTROL_COLUMNS)
+    return [(int(row), *map(plain, values)) for row, *values in validated.frame[columns].itertuples()]
+
+
+def located(validated) -> set[tuple]:
+    return {(p.row, p.column, p.severity) for p in validated.problems}
+
+
+# --- Task 1: one fixture per accepted format ------------------------------------------------------
+
+DTM_ROWS = [
+    (3, "2025-03-31", "COD", "COD", None, "idps", 6100000, "stock", None, NATIONAL),
+    (4, "2025-03-31", "COD", "COD", "North Kivu", "idps", 2600000, "stock", None, None),
+    (5, "2025-03-31", "COD", "COD", "South Kivu", "idps", 1500000, "stock", None, None),
+    (9, "2024-12-31", "COD", "COD", "North Kivu", "idps", 2400000, "stock", None, None),
+]
+
+
+def test_dtm_keeps_national_and_province_rows_never_admin_2_and_names_provinces_in_english():
+    parsed, result = read(FORMATS / "dtm_admin0_2.csv")
+    assert parsed.format == "IOM DTM admin 0-2 export"
+    assert result.problems == []
+    assert rows(result) == DTM_ROWS  # rows 6-8 are admin 2 (Masisi, Rutshuru, Kalehe): not counted
+    assert "3 row(s) below province level were not imported" in parsed.notes[0]
+    assert set(result.frame["source_org"]) == {"IOM DTM"}
+
+
+def test_hapi_reads_provider_names_normalises_provinces_and_skips_admin_2():
+    parsed, result = read(FORMATS / "hapi_idps.csv")
+    assert parsed.format == "HDX HAPI IDP table"
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2025-03-31", "COD", "COD", None, "idps", 6100000, "stock", None, NATIONAL),
+        (4, "2025-03-31", "COD", "COD", "North Kivu", "idps", 2600000, "stock", None, None),
+        (5, "2025-03-31", "COD", "COD", "South Kivu", "idps", 1500000, "stock", None, None),
+    ]
+    assert set(result.frame["source_org"]) == {"IOM DTM via HDX HAPI"}
+
+
+UNHCR_FEED_COD_ROWS = [
+    (3, "2024-12-31", "COD", "BDI", None, "refugees", 100000, "stock", None, None),  # written 1e+05
+    (3, "2024-12-31", "COD", "BDI", None, "asylum_seekers", 2500, "stock", None, None),
+    (4, "2024-12-31", "COD", "UGA", None, "refugees", 600000, "stock", None, None),
+    (4, "2024-12-31", "COD", "UGA", None, "asylum_seekers", 30000, "stock", None, None),
+    (5, "2024-12-31", "COD", "RWA", None, "refugees", 85000, "stock", None, None),
+    (6, "2024-12-31", "COD", "COD", None, "idps", 6000000, "stock", None, NATIONAL),  # written 6e+06
+]
+
+
+def test_unhcr_feed_years_become_end_of_year_stocks_one_row_per_non_zero_population_other_origins_skipped():
+    parsed, result = read(FORMATS / "unhcr_hdx_feed.csv")
+    assert parsed.format == "UNHCR population statistics"
+    assert result.problems == []
+    # Row 7 (AFG to IRN) is about other people; row 9 (COD to TZA) is all zeros: no figures.
+    assert [r for r in rows(result) if r[2] != "UKN"] == UNHCR_FEED_COD_ROWS
+    assert "Years were read as end-of-year figures (31 December)." in parsed.notes
+
+
+def test_unhcr_feed_skips_rows_of_unknown_origin_ukn_and_says_so():
+    # People of unknown origin in Uganda are not known to come from DR Congo: counting them would invent.
+    parsed, result = read(FORMATS / "unhcr_hdx_feed.csv")
+    assert all(r[2] == "COD" for r in rows(result))
+    assert ("1 row(s) of people of unknown origin (UKN) were not imported: they are not counted as people from COD."
+            in parsed.notes)
+
+
+def test_hdx_world_csv_without_hxl_row_is_read_by_its_header_names():
+    parsed, result = read(FORMATS / "unhcr_hdx_world.csv")
+    assert parsed.format == "UNHCR population statistics" and parsed.header_rows == 1
+    assert result.problems == []
+    assert rows(result) == [
+        (2, "2023-12-31", "COD", "BDI", None, "refugees", 90000, "stock", None, None),
+        (2, "2023-12-31", "COD", "BDI", None, "asylum_seekers", 2000, "stock", None, None),
+        (3, "2024-12-31", "COD", "BDI", None, "refugees", 100000, "stock", None, None),
+        (3, "2024-12-31", "COD", "BDI", None, "asylum_seekers", 2500, "stock", None, None),
+        (4, "2024-12-31", "COD", "TZA", None, "refugees", 80000, "stock", None, None),
+        (5, "2024-12-31", "COD", "COD", None, "idps", 6000000, "stock", None, NATIONAL),
+    ]  # row 6 (South Sudanese refugees in Uganda) is skipped
+
+
+def test_refugee_data_finder_header_is_found_below_14_preamble_lines_and_returned_idpss_is_understood():
+    parsed, _ = read(FORMATS / "unhcr_refugee_data_finder.csv")
+    assert parsed.format == "UNHCR Refugee Data Finder export"
+    assert parsed.header_rows == 15
+    assert parsed.notes[0] == "14 line(s) of notes above the header were skipped."
+    assert parsed.column_map["Returned IDPss"] == "figure (returnees, returned IDPs)"
+
+
+def test_refugee_data_finder_rows_come_from_the_iso_columns():
+    _, result = read(FORMATS / "unhcr_refugee_data_finder.csv")
+    assert result.problems == []
+    got = rows(result)
+    assert [r for r in got if r[5] != "returnees"] == [
+        (16, "2024-12-31", "COD", "BDI", None, "refugees", 100000, "stock", None, None),
+        (16, "2024-12-31", "COD", "BDI", None, "asylum_seekers", 2500, "stock", None, None),
+        (17, "2024-12-31", "COD", "UGA", None, "refugees", 600000, "stock", None, None),
+        (17, "2024-12-31", "COD", "UGA", None, "asylum_seekers", 30000, "stock", None, None),
+        (18, "2024-12-31", "COD", "COD", None, "idps", 6000000, "stock", None, NATIONAL),
+    ]  # row 19 (UNK origin) and row 20 (SSD) are not about people from DR Congo
+    assert [(r[0], r[6]) for r in got if r[5] == "returnees"] == [(18, 1200000)]  # the 'Returned IDPss' cell
+
+
+def test_portal_time_series_takes_country_type_and_measure_from_the_editor():
+    options = Options(destination_country="BDI", population_type="refugees", measure="stock")
+    parsed, result = read(FORMATS / "unhcr_portal_timeseries.csv", options=options)
+    assert parsed.format == "UNHCR data portal time series" and parsed.header_rows == 2
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2025-02-10", "COD", "BDI", None, "refugees", 9000, "stock", None, None),
+        (4, "2025-02-15", "COD", "BDI", None, "refugees", 25000, "stock", None, None),
+        (5, "2025-02-20", "COD", "BDI", None, "refugees", 40000, "stock", None, None),
+    ]
+    assert "origin_country is not in the file and was set to COD (DR Congo)." in parsed.notes
+
+
+def test_project_template_with_hxl_row():
+    parsed, result = read(FORMATS / "template_hxl.csv")
+    assert parsed.format == "Project template with HXL row" and parsed.header_rows == 2
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2025-02-21", "COD", "BDI", None, "asylum_seekers", 42000, "flow", "2025-02-07", None),
+        (4, "2025-02-28", "COD", "COD", "North Kivu", "idps", 2600000, "stock", None, None),  # written Nord-Kivu
+        (5, "2025-02-28", "COD", "COD", None, "idps", 6100000, "stock", None, NATIONAL),
+        (6, "2025-03-07", "COD", "XNB", None, "new_arrivals", 80000, "flow", "2025-01-01", None),  # "80,000"
+    ]
+    assert list(result.frame["confidence"]) == ["standard", "low", "standard", "standard"]
+    assert result.frame.loc[6, "source_title"] == "Made-up row, with a comma"
+
+
+def test_generic_hxl_file_is_mapped_by_hashtags_whatever_its_header_text():
+    parsed, result = read(FORMATS / "generic_hxl.csv", options=Options(measure="stock"))
+    assert parsed.format == "HXL-tagged CSV"
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2025-02-21", "COD", "UGA", None, "refugees", 42000, "stock", None, None),
+        (3, "2025-02-21", "COD", "UGA", None, "asylum_seekers", 1500, "stock", None, None),
+        (4, "2025-02-21", "COD", "BDI", None, "refugees", 61000, "stock", None, None),  # asylum 0: no figure
+        (5, "2025-02-28", "COD", "RWA", None, "asylum_seekers", 800, "stock", None, None),  # refugees empty
+    ]
+    assert parsed.column_map["Refugee count"] == "figure (refugees)"
+    assert parsed.column_map["Web page"] == "source_url"
+
+
+FRENCH_ROWS = [
+    (2, "2025-02-21", "COD", "UGA", None, "refugees", 42000, "flow", "2025-01-01", None),  # '42 000', Ouganda, RDC
+    (3, "2025-02-21", "COD", "BDI", None, "refugees", 42000, "flow", "2025-01-01", None),  # '42\xa0000'
+    (4, "2025-02-28", "COD", "RWA", None, "asylum_seekers", 1250, "stock", None, None),
+]
+
+
+@pytest.mark.parametrize("name", ["excel_fr_cp1252.csv", "excel_fr_utf8_bom.csv"])
+def test_french_excel_file_semicolons_french_headers_spaced_thousands_and_day_first_dates(name):
+    parsed, result = read(FORMATS / name)
+    assert parsed.format == "CSV with recognised column names"
+    assert result.problems == []
+    assert rows(result) == FRENCH_ROWS
+    assert set(result.frame["source_title"]) == {"Données inventées pour les tests"}
+
+
+def test_the_french_fixtures_really_are_windows_1252_and_utf8_with_bom():
+    cp1252 = (FORMATS / "excel_fr_cp1252.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        cp1252.decode("utf-8")
+    assert b"42\xa0000" in cp1252 and b"\r\n" in cp1252
+    assert (FORMATS / "excel_fr_utf8_bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_control_events_by_hashtag_with_french_province_and_group_names():
+    parsed, result = read(FORMATS / "control_hxl.csv", CONTROL)
+    assert parsed.format == "HXL-tagged CSV"
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2025-01-27", "Goma", "North Kivu", -1.67409, 29.22845, "M23/AFC", "captured"),  # 'M23'
+        (4, "2025-02-16", "Bukavu", "South Kivu", -2.49077, 28.84281, "M23/AFC", "captured"),  # 'AFC/M23', 'prise'
+        (5, "2025-03-01", "Uvira", "South Kivu", None, None, "FARDC", "retaken"),  # 'FARDC/Wazalendo'
+    ]
+
+
+# Edge cases of the formats (inline variants of the fixtures above).
+
+def test_a_global_dtm_file_keeps_only_dr_congo_rows():
+    haiti = ("9101,Haiti TEST FIXTURE,Haiti,HTI,,,,,0,1000,2025-03-31T00:00:00,2025,3,1,SA,Active\n"
+             "9102,Haiti TEST FIXTURE,Haiti,HTI,Ouest,HT01,,,1,900,2025-03-31T00:00:00,2025,3,1,SA,Active\n")
+    parsed, result = read((FORMATS / "dtm_admin0_2.csv").read_bytes() + haiti.encode())
+    assert result.problems == []
+    assert rows(result) == DTM_ROWS
+    assert "2 row(s) about other countries than COD were not imported." in parsed.notes
+
+
+def test_hapi_as_of_is_the_end_of_the_reference_period():
+    text = (FORMATS / "hapi_idps.csv").read_text().replace(
+        "BA,2600000,7,2025-03-31 00:00:00+00:00", "BA,2600000,7,2025-01-01 00:00:00+00:00")
+    parsed, result = read(text.encode())
+    assert rows(result)[1] == (4, "2025-03-31", "COD", "COD", "North Kivu", "idps", 2600000, "stock", None, None)
+    assert parsed.column_map["reference_period_start"].startswith("(not used")
+
+
+UNHCR_FEED_HEADER = (
+    '"Year","ISO3CoO","ISO3CoA","REF","IDP","ASY","RET","RDP"\n'
+    '"#date+year","#country+origin+code","#country+asylum+code","#affected+refugees","#affected+idps",'
+    '"#affected+asylum_seekers","#affected+refugees+returnees","#affected+idps+returnees"\n'
+)
+
+
+def test_returned_refugees_and_returned_idps_in_one_unhcr_row_are_two_flows_over_the_year():
+    parsed, result = read((UNHCR_FEED_HEADER + '2024,"COD","COD",0,6e+06,0,30000,1200000\n').encode())
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2024-12-31", "COD", "COD", None, "returnees", 30000, "flow", "2024-01-01", "returned refugees"),
+        (3, "2024-12-31", "COD", "COD", None, "returnees", 1200000, "flow", "2024-01-01", "returned IDPs"),
+        (3, "2024-12-31", "COD", "COD", None, "idps", 6000000, "stock", None, NATIONAL),
+    ]
+    assert parsed.column_map["RET"] == "figure (returnees, returned refugees)"
+    assert any(n.startswith("Returns in a yearly file count people who returned during the year") for n in parsed.notes)
+
+
+def test_a_unhcr_file_with_no_dr_congo_rows_says_so_instead_of_reporting_missing_columns():
+    parsed, result = read((UNHCR_FEED_HEADER + '2024,"AFG","IRN",2000,0,0,0,0\n').encode())
+    assert result.problems == []
+    assert "1 row(s) about people from other countries than COD were not imported." in parsed.notes
+
+
+# --- Task 2: malformed and hostile files ----------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\x90\x04\x00\x00\x13\x00" \
+    b"[Content_Types].xml"
+NOT_TEXT = "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
+UTF16 = "The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again."
+
+UNREADABLE = {
+    "empty file": ((BAD / "empty.csv").read_bytes(), "The file is empty."),
+    "only blank lines": ((BAD / "only_blank_lines.csv").read_bytes(), "The file is empty."),
+    "png image": (PNG, NOT_TEXT),
+    "xlsx workbook (zip)": (XLSX, NOT_TEXT),
+    "utf-16 little-endian with bom": ((BAD / "header_only.csv").read_text().encode("utf-16"), UTF16),
+    "utf-16 big-endian with bom": (b"\xfe\xff" + (BAD / "header_only.csv").read_text().encode("utf-16-be"), UTF16),
+    "utf-16 without bom": ((BAD / "header_only.csv").read_text().encode("utf-16-le"), NOT_TEXT),
+}
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_an_unreadable_file_gets_exactly_one_sentence(name):
+    data, sentence = UNREADABLE[name]
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(data, FIGURES)
+    assert str(exc.value) == sentence
+
+
+def test_a_file_over_the_size_cap_is_refused_in_one_sentence_before_it_is_read():
+    data = PNG + b"x" * 1_500_000  # not even looked at: the size comes first
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(data, FIGURES, max_bytes=1_000_000)
+    assert str(exc.value) == ("The file is 1.5 MB, over the 1 MB limit: "
+                              "split it into smaller files and upload them one after the other.")
+    assert "\n" not in str(exc.value)
+
+
+FIGURE_FIELDS = ["as_of", "destination_country", "population_type", "figure", "measure", "source_org",
+                 "source_title", "source_url"]  # the required columns; origin_country defaults to COD
+
+# file in tests/fixtures/bad -> (exact (row, column, severity) problems, file rows kept)
+CASES = {
+    "header_only.csv": (set(), []),
+    "pipe_delimited.csv": ({(None, c, "error") for c in FIGURE_FIELDS}, []),
+    "negative_figure.csv": ({(2, "figure", "error")}, []),
+    "non_numeric_figure.csv": ({(2, "figure", "error")}, []),
+    "decimal_figure.csv": ({(2, "figure", "error")}, []),
+    "impossible_date.csv": ({(2, "as_of", "error")}, []),
+    "future_date.csv": ({(2, "as_of", "error")}, [3]),  # 2026-01-02 is future; today itself is not
+    "unknown_country.csv": ({(2, "destination_country", "error")}, []),
+    "plain_congo.csv": ({(2, "destination_country", "error")}, []),
+    "conflicting_duplicates.csv": ({(2, None, "error"), (3, None, "error")}, []),
+    "exact_duplicates.csv": ({(3, None, "warning")}, [2, 4]),
+    "formula_injection.csv": (set(), [2, 3, 4, 5]),
+    "html_and_script.csv": (set(), [2, 3]),
+    "hostile_urls.csv": ({(row, "source_url", "error") for row in range(2, 8)}, []),
+    "flow_starting_after_as_of.csv": ({(2, "period_start", "error")}, []),
+    "unknown_population_type.csv": ({(2, "population_type", "error")}, []),
+    "portal_timeseries_without_options.csv": (
+        {(None, "destination_country", "error"), (None, "population_type", "error"), (None, "measure", "error")}, []),
+    "bom_and_spaces_in_header.csv": (set(), [2]),
+    "quoted_delimiters_and_newlines.csv": ({(4, "figure", "error")}, [2, 3]),  # a quoted newline stays in its row
+    "repeated_header_row.csv": ({(3, c, "error") for c in (
+        "as_of", "origin_country", "origin_admin1", "destination_country", "destination_admin1", "population_type",
+        "figure", "measure", "period_start", "confidence", "source_url")}, [2, 4]),
+    "excel_sep_line.csv": (set(), [3]),  # Excel's 'sep=,' first line is skipped as a note
+    "trailing_empty_columns.csv": (set(), [2, 3]),
+    "blank_required_cell.csv": ({(2, "source_org", "error")}, []),
+    "unclosed_quote.csv": ({(3, None, "error")}, [2]),  # row 4 is inside row 3's open quote
+    "control_half_coordinates.csv": ({(2, "lat/lon", "error")}, []),
+    "control_latitude_out_of_range.csv": ({(2, "lat", "error")}, []),
+    "control_unknown_controller.csv": ({(2, "controlled_by", "error")}, []),
+    "control_new_locality_without_coordinates.csv": ({(3, "locality", "error")}, [2]),  # Uvira is known
+    "short_row_in_the_middle.csv": ({(3, None, "error")}, [2, 4]),  # later rows keep their own numbers
+    "ragged_then_bad_value.csv": ({(3, None, "error"), (4, "figure", "error")}, [2]),
+    "figure_too_big.csv": ({(2, "figure", "error"), (3, "figure", "error"), (4, "figure", "error")}, []),
+    "figure_with_dot_thousands.csv": ({(2, "figure", "error")}, []),  # '42.000': 42 or 42 000?
+    "date_with_trailing_text.csv": ({(2, "as_of", "error")}, []),  # '2025-02-21 to 2025-02-28'
+    "url_in_capitals.csv": (set(), [2]),  # 'HTTPS://EXAMPLE.ORG/TEST/A'
+}
+
+
+def current_control():
+    """The stored control table the control cases are checked against: Goma, Bukavu and Uvira."""
+    return read(FORMATS / "control_hxl.csv", CONTROL)[1].frame
+
+
+def check_bad(name):
+    table = CONTROL if name.startswith("control_") else FIGURES
+    return read(BAD / name, table, current=current_control() if table is CONTROL else None)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_malformed_or_hostile_file_gets_exactly_these_problems_and_keeps_these_rows(name):
+    expected_problems, expected_rows = CASES[name]
+    _, result = check_bad(name)
+    assert located(result) == expected_problems
+    assert list(result.frame.index) == expected_rows
+
+
+def test_every_bad_fixture_file_is_checked():
+    checked = set(CASES) | {"empty.csv", "only_blank_lines.csv", "ragged_rows.csv"}
+    assert {p.name for p in BAD.glob("*.csv")} == checked
+
+
+def test_old_mac_excel_file_windows_1252_with_carriage_returns_only():
+    header = (BAD / "header_only.csv").read_text().rstrip("\n")
+    row = "2025-02-21,RDC,Nord-Kivu,Zambie,,réfugiés,1 500,stock,,,TEST FIXTURE,Réfugiés (test),https://example.org/t,,"
+    text = header + "\r" + row + "\r"
+    _, result = read(text.encode("cp1252"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-02-21", "COD", "ZMB", None, "refugees", 1500, "stock", None, None)]
+    assert result.frame.loc[2, "source_title"] == "Réfugiés (test)"
+
+
+def test_a_pdf_is_read_as_a_csv_without_any_known_column():
+    _, result = read(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    assert located(result) == {(None, c, "error") for c in FIGURE_FIELDS}
+    assert result.frame.empty
+
+
+def test_ragged_rows_too_many_and_too_few_cells_are_named_by_row_number_and_cell_count():
+    _, result = check_bad("ragged_rows.csv")
+    assert [(p.row, p.message.split(":")[0]) for p in result.problems] == [
+        (3, "This row has 16 cells but the header has 15"),
+        (5, "This row has 4 cells but the header has 15"),
+    ]
+    assert list(result.frame["destination_country"]) == ["BDI", "RWA", "ZMB"]  # the other rows are kept
+
+
+def test_an_unknown_country_comes_with_a_suggestion():
+    _, result = check_bad("unknown_country.csv")
+    [problem] = result.problems
+    assert problem.value == "Burundii"
+    assert problem.message.endswith("Did you mean BDI (Burundi)?")
+
+
+def test_plain_congo_is_refused_as_ambiguous():
+    _, result = check_bad("plain_congo.csv")
+    [problem] = result.problems
+    assert problem.message.endswith(
+        "Ambiguous: write COD for DR Congo (Kinshasa) or COG for the Republic of the Congo (Brazzaville)")
+
+
+def test_conflicting_duplicates_each_name_the_other_row():
+    _, result = check_bad("conflicting_duplicates.csv")
+    assert [(p.row, "row(s) 3 " in p.message, "row(s) 2 " in p.message) for p in result.problems] == [
+        (2, True, False), (3, False, True)]
+
+
+def test_formula_cells_are_kept_as_text_and_neutralised_on_export():
+    _, result = check_bad("formula_injection.csv")
+    frame = result.frame
+    cells = [frame.loc[2, "source_org"], frame.loc[3, "source_title"], frame.loc[4, "notes"], frame.loc[5, "notes"]]
+    assert cells == ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0",
+                     "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3"]
+    exported = pd.read_csv(io.BytesIO(to_csv_bytes(frame[FIGURES.names], FIGURES)), dtype=str)
+    assert [exported.loc[0, "source_org"], exported.loc[1, "source_title"], exported.loc[2, "notes"],
+            exported.loc[3, "notes"]] == ["'" + c for c in cells]
+    assert list(exported["figure"]) == ["42000"] * 4  # numbers are not touched
+
+
+def test_html_and_script_in_text_fields_are_kept_unchanged():
+    _, result = check_bad("html_and_script.csv")
+    assert result.frame.loc[2, "source_org"] == "<script>alert(1)</script>"
+    assert result.frame.loc[2, "source_title"] == "<b>bold</b> & <i>italic</i>"
+    assert result.frame.loc[3, "notes"] == "<img src=x onerror=alert(2)> </td></tr>"
+
+
+def test_hostile_urls_are_quoted_back_in_the_problems():
+    _, result = check_bad("hostile_urls.csv")
+    assert [p.value for p in result.problems] == [
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", 'https://example.org/"><script>alert(1)</script>',
+        "data:text/html,<script>alert(1)</script>", "//evil.example/x", "https://example.org/a b"]
+
+
+def test_a_new_locality_without_coordinates_is_named():
+    _, result = check_bad("control_new_locality_without_coordinates.csv")
+    [problem] = result.problems
+    assert (problem.value, problem.message.split(":")[0]) == ("Kitshanga", "is a new locality with no coordinates")
+
+
+def test_without_stored_data_a_new_locality_needs_no_coordinates():
+    _, result = read(BAD / "control_new_locality_without_coordinates.csv", CONTROL)
+    assert result.problems == [] and list(result.frame.index) == [2, 3]
+
+
+def test_a_portal_series_without_the_editors_options_names_each_missing_column():
+    _, result = check_bad("portal_timeseries_without_options.csv")
+    assert {p.message.split(" (")[0] for p in result.problems} == {
+        "Required column 'destination_country'", "Required column 'population_type'", "Required column 'measure'"}
+
+
+def test_quoted_delimiters_and_newlines_stay_inside_their_cell():
+    _, result = check_bad("quoted_delimiters_and_newlines.csv")
+    assert result.frame.loc[2, "source_title"] == "Title, with a comma\nand a new line"
+    assert result.frame.loc[3, "notes"] == 'Notes with "quotes", commas, and\nline breaks'
+
+
+def test_an_exact_duplicate_is_kept_once_with_a_warning():
+    _, result = check_bad("exact_duplicates.csv")
+    [problem] = result.problems
+    assert (problem.row, problem.severity, problem.message) == (
+        3, "warning", "repeats an earlier row exactly: it is kept once.")
+    assert result.ok
+
+
+def test_rows_after_ragged_rows_keep_their_own_numbers():
+    _, result = check_bad("ragged_rows.csv")
+    assert list(result.frame.index) == [2, 4, 6]
+    assert list(result.frame["destination_country"]) == ["BDI", "RWA", "ZMB"]
+
+
+def test_a_cell_over_128_kb_is_read_by_ingest_alone():
+    code = (
+        "from dashboards.ingest import read_csv\n"
+        "from dashboards.schema import FIGURES\n"
+        "header = ','.join(FIGURES.names)\n"
+        "row = '2025-02-21,COD,,BDI,,refugees,5,stock,,,TEST FIXTURE,T,https://example.org/t,,' + 'x' * 200_000\n"
+        "assert len(read_csv((header + '\\n' + row + '\\n').encode(), FIGURES).frame) == 1\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr.strip().splitlines()[-1]
