@@ -23,7 +23,7 @@ import pyarrow as pa
 from .problems import Problem
 from .schema import FIGURES, NATIONAL_SCOPE, Table
 
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 200_000_000  # 200 MB, as the messages say (MB = 1,000,000 bytes)
 ROW = "_row"  # the column holding each row's number in the file
 # Python's csv module refuses cells over 128 KB unless told otherwise; the size cap is ours.
 csv.field_size_limit(MAX_BYTES)
@@ -80,6 +80,8 @@ def _check_bytes(data: bytes) -> None:
     # Only a file that starts with blanks is stripped whole (a strip copies a big file).
     if not data[:4096].strip() and not data.strip():
         raise UnreadableFile("The file is empty.")
+    if data.startswith(b"%PDF-"):
+        raise UnreadableFile("The file is a PDF: export the table from its source as CSV UTF-8 and upload that.")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UnreadableFile("The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again.")
     if b"\x00" in data[:4096]:

@@ -289,6 +289,25 @@ def _duplicate_problems(table: Table, typed: pd.DataFrame, file_rows: pd.Series)
     return problems, typed.index[exact]
 
 
+def _plain(names: pd.Series) -> pd.Series:
+    """Names compared without case, accents or repeated spaces: 'saké ' is 'Sake'."""
+    import unicodedata
+
+    return names.astype("str").map(
+        lambda n: " ".join(unicodedata.normalize("NFKD", n).encode("ascii", "ignore").decode().casefold().split()),
+        na_action="ignore",
+    )
+
+
+def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
+    """Each locality as the stored data spells it (same province), so 'goma' is Goma, not a new place."""
+    stored = current[["locality", "province"]].drop_duplicates()
+    spelling = dict(zip(zip(_plain(stored["locality"]), stored["province"]), stored["locality"]))
+    keys = zip(_plain(typed["locality"]), typed["province"])
+    return pd.Series([spelling.get(k, name) for k, name in zip(keys, typed["locality"])], index=typed.index,
+                     dtype=typed["locality"].dtype)
+
+
 def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | None) -> list[Problem]:
     """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
     if current is None:
@@ -349,6 +368,8 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
     problems += _cross_field_problems(table, typed)
+    if table.name == "control" and current is not None and len(current):
+        typed["locality"] = known_spelling(typed, current)
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW])
     problems += duplicate_problems
     problems += against_current(table, typed, current)

@@ -389,10 +389,10 @@ def test_old_mac_excel_file_windows_1252_with_carriage_returns_only():
     assert result.frame.loc[2, "source_title"] == "Réfugiés (test)"
 
 
-def test_a_pdf_is_read_as_a_csv_without_any_known_column():
-    _, result = read(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
-    assert located(result) == {(None, c, "error") for c in FIGURE_FIELDS}
-    assert result.frame.empty
+def test_a_pdf_is_named_as_such_in_one_sentence():
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", FIGURES)
+    assert str(exc.value) == "The file is a PDF: export the table from its source as CSV UTF-8 and upload that."
 
 
 def test_ragged_rows_too_many_and_too_few_cells_are_named_by_row_number_and_cell_count():
@@ -454,6 +454,14 @@ def test_a_new_locality_without_coordinates_is_named():
     _, result = check_bad("control_new_locality_without_coordinates.csv")
     [problem] = result.problems
     assert (problem.value, problem.message.split(":")[0]) == ("Kitshanga", "is a new locality with no coordinates")
+
+
+def test_a_known_locality_written_in_other_case_or_accents_takes_the_stored_spelling():
+    header = "date,locality,province,lat,lon,controlled_by,event,source_org,source_title,source_url\n"
+    text = header + "2025-03-02,  GÔMA ,Nord-Kivu,,,FARDC,retaken,TEST FIXTURE,T,https://example.org/t\n"
+    _, result = read(text.encode(), CONTROL, current=current_control())
+    assert result.problems == []
+    assert list(result.frame["locality"]) == ["Goma"]
 
 
 def test_without_stored_data_a_new_locality_needs_no_coordinates():
