@@ -7,6 +7,7 @@ import would change, writing nothing. apply() turns a check into a new version.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,19 @@ from .validate import Validated, validate
 from .viewmodel import latest_per_series
 
 KINDS: dict[str, Table] = {"figures": FIGURES, "control": CONTROL}
+
+
+# Told how far a long step has got: (share done from 0 to 1, what is happening, in words).
+Progress = Callable[[float, str], None]
+
+
+def _silent(done: float, what: str) -> None:
+    pass
+
+
+def rows(count: int) -> str:
+    """'1 row', '42,000 rows'."""
+    return f"{count:,} row" + ("" if count == 1 else "s")
 
 
 class ImportRefused(ValueError):
@@ -79,18 +93,26 @@ def check(
     file_name: str | None = None,
     mode: Mode = "merge",
     today: date | None = None,
+    progress: Progress = _silent,
 ) -> Checked:
-    """Read, validate and preview a file. Raises ingest.UnreadableFile for a file that cannot be read at all."""
+    """Read, validate and preview a file. Raises ingest.UnreadableFile for a file that cannot be read at all.
+
+    progress hears of each step (shares are rough: reading and checking take most of the time).
+    """
     table = KINDS[kind]
+    progress(0.0, f"Reading {len(data) / 1e6:.1f} MB")
     parsed = read_csv(data, table, options)
+    progress(0.3, f"Checking {rows(len(parsed.frame))}")
     current = store.read(table) if store is not None else None
     validated = validate(parsed, today=today, current=current)
+    progress(0.7, f"Comparing {rows(len(validated.frame))} with the stored data")
     preview = store.preview(table, validated.frame, mode=mode) if store is not None else None
     new_latest = pd.DataFrame()
     if table is FIGURES and len(validated.frame):
         merged = pd.concat([current, validated.frame], ignore_index=True) if current is not None else validated.frame
         touched = validated.frame[list(FIGURE_SERIES)].drop_duplicates()
         new_latest = latest_per_series(merged).merge(touched, on=list(FIGURE_SERIES))
+    progress(1.0, f"Checked {rows(parsed.rows_read)}")
     return Checked(table, file_name, data, parsed, validated, preview, new_latest)
 
 
@@ -102,6 +124,7 @@ def apply(
     valid_rows_only: bool = False,
     editor: str | None = None,
     note: str | None = None,
+    progress: Progress = _silent,
 ) -> VersionInfo:
     """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
     if checked.errors and not valid_rows_only:
@@ -113,7 +136,8 @@ def apply(
         raise ImportRefused("No valid rows to import.")
     if mode == "replace" and checked.errors:
         raise ImportRefused("'Replace everything' needs a file without errors: a full refresh must be complete.")
-    return store.commit(
+    progress(0.0, f"Storing {rows(len(checked.validated.frame))} as a new version")
+    info = store.commit(
         {checked.table: checked.validated.frame},
         mode=mode,
         editor=editor,
@@ -121,6 +145,8 @@ def apply(
         data=checked.data,
         note=note,
     )
+    progress(1.0, f"Stored as version {info.id}")
+    return info
 
 
 def problems_csv(checked: Checked) -> bytes:

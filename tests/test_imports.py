@@ -68,3 +68,14 @@ def test_exports_are_any_version_with_optional_hxl(seeded):
     v2 = imports.export(seeded, "figures", version=2, hxl=True).decode()
     assert "91234" not in v1 and "91234" in v2
     assert v2.splitlines()[1].startswith("#date,")
+
+
+def test_check_and_apply_report_their_steps_in_order(seeded):
+    heard = []
+    checked = imports.check(csv(NEW), "figures", store=seeded, progress=lambda done, what: heard.append((done, what)))
+    imports.apply(checked, seeded, progress=lambda done, what: heard.append((done, what)))
+    assert [what.split()[0] for _, what in heard] == [
+        "Reading", "Checking", "Comparing", "Checked", "Storing", "Stored"]
+    assert heard[3] == (1.0, "Checked 1 row") and heard[-1] == (1.0, "Stored as version 2")
+    check_shares = [done for done, _ in heard[:4]]
+    assert check_shares == sorted(check_shares)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,13 @@ from .editor import signed_in
 from .state import get_store
 
 KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
+
+
+def _progress_to(bar, name: str) -> imports.Progress:
+    """A progress callback that moves a Streamlit progress bar, saying which step runs."""
+    def report(done: float, what: str) -> None:
+        bar.progress(min(max(done, 0.0), 1.0), text=f"{name}: {what}…")
+    return report
 
 
 def _options() -> Options:
@@ -107,14 +115,17 @@ def render() -> None:
                     format_func={"merge": "Merge with the current data", "replace": "Replace everything"}.get)
     fingerprint = hashlib.sha256(data + repr((kind, options, mode)).encode()).hexdigest()
     if st.session_state.get("checked_key") != fingerprint:
-        with st.status(f"Checking {upload.name} ({len(data) / 1e6:.1f} MB)…", expanded=False) as status:
-            try:
-                checked = imports.check(data, kind, store=store, options=options, file_name=upload.name, mode=mode)
-            except UnreadableFile as exc:
-                status.update(label="The file cannot be read", state="error")
-                st.error(str(exc))
-                return
-            status.update(label=f"Checked {upload.name}", state="complete")
+        bar = st.progress(0.0, text=f"{upload.name}: starting")
+        started = time.perf_counter()
+        try:
+            checked = imports.check(data, kind, store=store, options=options, file_name=upload.name, mode=mode,
+                                    progress=_progress_to(bar, upload.name))
+        except UnreadableFile as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.progress(1.0, text=f"{upload.name}: checked {imports.rows(checked.parsed.rows_read)} in "
+                               f"{time.perf_counter() - started:.1f} s")
         st.session_state["checked"] = checked
         st.session_state["checked_key"] = fingerprint
     checked = st.session_state["checked"]
@@ -126,9 +137,10 @@ def render() -> None:
                                  key="valid_only")
     note = st.text_input("Note kept with this version (optional)", key="note")
     if st.button("Import as a new version", type="primary", disabled=bool(checked.errors) and not valid_only):
+        bar = st.progress(0.0, text="Storing")
         try:
             info = imports.apply(checked, store, mode=mode, valid_rows_only=valid_only, editor="editor (web)",
-                                 note=note or None)
+                                 note=note or None, progress=_progress_to(bar, upload.name))
         except imports.ImportRefused as exc:
             st.error(str(exc))
             return

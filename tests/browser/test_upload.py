@@ -40,8 +40,10 @@ def test_an_editor_uploads_a_file_confirms_and_the_map_shows_the_new_figure(watc
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_text("What was understood").wait_for(timeout=30_000)
     page.get_by_text("No problems found.").wait_for()
+    page.get_by_text("burundi.csv: checked 1 row in").wait_for()  # the progress bar, at its end
     page.get_by_role("button", name="Import as a new version").click()
     page.get_by_text("Version 2 created").wait_for(timeout=30_000)
+    page.get_by_text("burundi.csv: Stored as version 2").wait_for()
 
     page.goto(editor_app)
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
