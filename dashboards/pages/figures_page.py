@@ -10,6 +10,14 @@ from ..schema import FIGURES, POPULATION_TYPES
 from .state import get_boundaries, snapshot
 
 
+def column_config() -> dict:
+    """How tables made by tables.figures_display show their figures and links."""
+    return {
+        "Figure": st.column_config.NumberColumn(format="localized"),
+        "Link": st.column_config.LinkColumn(display_text="source"),
+    }
+
+
 def render() -> None:
     snap = snapshot()
     names = get_boundaries().country_names()
@@ -36,10 +44,7 @@ def render() -> None:
         tables.figures_display(shown, names),
         hide_index=True,
         width="stretch",
-        column_config={
-            "Figure": st.column_config.NumberColumn(format="localized"),
-            "Link": st.column_config.LinkColumn(display_text="source"),
-        },
+        column_config=column_config(),
         key="figures_table",
     )
     st.caption(f"{len(shown)} of {len(figures)} rows, data version {snap.version}.")

@@ -9,12 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from .. import imports
+from ..builders import tables
 from ..builders import text as t
 from ..config import database_url
 from ..ingest import Options, UnreadableFile
 from ..schema import MEASURES, POPULATION_TYPES
+from . import figures_page
 from .editor import signed_in
-from .state import get_store
+from .state import get_boundaries, get_store
 
 KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
 
@@ -75,18 +77,10 @@ def _show_check(checked: imports.Checked) -> None:
         c[3].metric("Removed (replace only)", f"{p.removed:,}")
     if len(checked.new_latest):
         st.caption("Each series' latest figure after the import:")
-        latest = checked.new_latest
         st.dataframe(
-            pd.DataFrame({
-                "Where": latest["destination_country"] + latest["destination_admin1"].fillna("").map(
-                    lambda a: f" / {a}" if a else ""),
-                "Who": latest["population_type"].map(t.population),
-                "Measure": latest["measure"],
-                "Figure": latest["figure"],
-                "As of": latest["as_of"].dt.date,
-                "Source": latest["source_org"],
-            }),
+            tables.figures_display(checked.new_latest, get_boundaries().country_names()),
             hide_index=True, width="stretch", key="latest_table",
+            column_config=figures_page.column_config(),
         )
 
 
