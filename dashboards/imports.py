@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from .builders.tables import to_csv_bytes
-from .ingest import Options, Parsed, read_csv
+from .ingest import ROW, Options, Parsed, read_csv
 from .problems import errors
 from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
 from .store import Mode, Preview, Store, VersionInfo
@@ -61,6 +61,13 @@ class Checked:
     def warnings(self):
         return [p for p in self.validated.problems if p.severity == "warning"]
 
+    @property
+    def rows_in_error(self) -> int:
+        """File rows that will not be imported: rows with errors, and rows that could not be split into cells."""
+        rejected = self.validated.rejected
+        in_error = set(rejected[ROW]) if rejected is not None and ROW in rejected else set()
+        return len(in_error | {p.row for p in errors(self.parsed.problems) if p.row is not None})
+
     def summary(self) -> dict[str, str]:
         """What was understood, in words, for the editor to confirm."""
         frame = self.validated.frame
@@ -69,7 +76,7 @@ class Checked:
             "Format": self.parsed.format,
             "Rows read": f"{self.parsed.rows_read:,}",
             "Valid rows": f"{len(frame):,}",
-            "Rows with errors": f"{len(self.validated.rejected) if self.validated.rejected is not None else 0:,}",
+            "Rows with errors": f"{self.rows_in_error:,}",
         }
         if len(frame):
             out["Dates"] = f"{frame[date_col].min().date()} to {frame[date_col].max().date()}"

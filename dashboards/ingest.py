@@ -432,6 +432,7 @@ def read_csv(
     start = _find_header(lines, table)
     delimiter = sniff_delimiter(lines[start])
     grid, problems = _grid(utf8, delimiter, start)
+    ragged = len(problems)  # rows dropped whole: they were read, and are counted as read
     if grid.empty:
         raise UnreadableFile("The file has no rows.")
     header = [str(h).strip() for h in grid.iloc[0]]
@@ -470,7 +471,7 @@ def read_csv(
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
-    return Parsed(frame, table, name, column_map, header_rows, int(len(body)), notes, problems)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems)
 
 
 def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list[str]]:

@@ -256,8 +256,14 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _duplicate_problems(table: Table, typed: pd.DataFrame, file_rows: pd.Series) -> tuple[list[Problem], pd.Index]:
-    """Conflicting rows for one key are errors; exact repeats are warnings (the later copies are dropped)."""
+def _duplicate_problems(
+    table: Table, typed: pd.DataFrame, file_rows: pd.Series, in_error: np.ndarray
+) -> tuple[list[Problem], pd.Index]:
+    """Conflicting rows for one key are errors; exact repeats are warnings (the later copies are dropped).
+
+    Rows already in error (in_error) are left out: a row whose figure could not be read claims
+    nothing, and must not block the good row it would seem to contradict.
+    """
     problems: list[Problem] = []
     key = list(table.key)
     # Exact repeats and clashes both share a key with another row: only those rows are compared
@@ -269,9 +275,9 @@ def _duplicate_problems(table: Table, typed: pd.DataFrame, file_rows: pd.Series)
         hashes *= np.uint64(1_000_003)  # wraps around: any mix will do, equal keys mix alike
         hashes ^= pd.util.hash_pandas_object(typed[name], index=False).to_numpy()
         release_arrow_memory()
-    ordered = np.sort(hashes)
+    ordered = np.sort(hashes[~in_error])
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    typed = typed[np.isin(hashes, repeated)]
+    typed = typed[np.isin(hashes, repeated) & ~in_error]
     typed = typed[typed.duplicated(subset=key, keep=False).to_numpy()]
     exact = typed.duplicated(keep="first")
     for row in typed.index[exact]:
@@ -370,7 +376,8 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     problems += _cross_field_problems(table, typed)
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
-    duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW])
+    in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
+    duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
     problems += against_current(table, typed, current)
 

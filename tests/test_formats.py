@@ -353,6 +353,8 @@ CASES = {
     "figure_with_dot_thousands.csv": ({(2, "figure", "error")}, []),  # '42.000': 42 or 42 000?
     "date_with_trailing_text.csv": ({(2, "as_of", "error")}, []),  # '2025-02-21 to 2025-02-28'
     "url_in_capitals.csv": (set(), [2]),  # 'HTTPS://EXAMPLE.ORG/TEST/A'
+    # Row 5 ('42.000') has row 2's key but is in error itself: it must not block row 2.
+    "bad_row_beside_a_good_one.csv": ({(3, None, "error"), (4, "figure", "error"), (5, "figure", "error")}, [2]),
 }
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -79,3 +81,17 @@ def test_check_and_apply_report_their_steps_in_order(seeded):
     assert heard[3] == (1.0, "Checked 1 row") and heard[-1] == (1.0, "Stored as version 2")
     check_shares = [done for done, _ in heard[:4]]
     assert check_shares == sorted(check_shares)
+
+
+def test_rows_that_cannot_be_split_into_cells_count_as_read_and_in_error(seeded):
+    data = (Path(__file__).parent / "fixtures" / "bad" / "bad_row_beside_a_good_one.csv").read_bytes()
+    checked = imports.check(data, "figures", store=seeded)
+    summary = checked.summary()
+    assert (summary["Rows read"], summary["Valid rows"], summary["Rows with errors"]) == ("4", "1", "3")
+
+
+def test_a_wide_file_row_with_errors_counts_once(seeded):
+    header = '"Year","ISO3CoO","ISO3CoA","REF","ASY"\n'
+    checked = imports.check((header + '2024,"COD","Burundii",5,7\n').encode(), "figures", store=seeded)
+    assert len(checked.validated.rejected) == 2  # two figures from one file row
+    assert checked.summary()["Rows with errors"] == "1"

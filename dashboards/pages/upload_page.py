@@ -56,7 +56,8 @@ def _show_check(checked: imports.Checked) -> None:
     problems = checked.validated.problems
     if problems:
         st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
-        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True, width="stretch",
+        table = pd.DataFrame([p.as_dict() for p in problems]).astype("object")
+        st.dataframe(table.where(table.notna(), ""), hide_index=True, width="stretch",  # blank, not "None"
                      key="problems_table")
         c1, c2 = st.columns(2)
         c1.download_button("Download the problems (CSV)", imports.problems_csv(checked),
