@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .config import database_url
@@ -34,6 +35,8 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source-org", help="publisher, for files that do not say it")
     parser.add_argument("--source-title", help="report title, for files that do not say it")
     parser.add_argument("--source-url", help="web address of the source, for files that do not say it")
+    parser.add_argument("--progress", action="store_true",
+                        help="say each step on standard error (the default when it is a terminal)")
 
 
 def _options(args) -> Options:
@@ -44,10 +47,18 @@ def _options(args) -> Options:
     )
 
 
+def _progress(args):
+    """Steps to standard error, for files that take a while, when asked or when a person watches."""
+    if not (args.progress or sys.stderr.isatty()):
+        return lambda done, what: None
+    started = time.perf_counter()
+    return lambda done, what: print(f"[{time.perf_counter() - started:5.1f} s] {what}", file=sys.stderr, flush=True)
+
+
 def _check(args, store: Store):
     data = args.file.read_bytes()
     checked = check(data, args.kind, store=store, options=_options(args), file_name=args.file.name,
-                    mode="replace" if getattr(args, "replace", False) else "merge")
+                    mode="replace" if getattr(args, "replace", False) else "merge", progress=_progress(args))
     for line in checked.parsed.notes:
         print(f"note: {line}", file=sys.stderr)
     for problem in checked.validated.problems:
@@ -69,7 +80,8 @@ def cmd_import(args) -> int:
     checked = _check(args, store)
     try:
         info = apply(checked, store, mode="replace" if args.replace else "merge",
-                     valid_rows_only=args.valid_rows_only, editor=args.editor, note=args.note)
+                     valid_rows_only=args.valid_rows_only, editor=args.editor, note=args.note,
+                     progress=_progress(args))
     except ImportRefused as exc:
         print(f"not imported: {exc}", file=sys.stderr)
         return 1

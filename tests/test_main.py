@@ -75,3 +75,12 @@ def test_a_time_series_takes_country_and_type_from_the_options(cli, tmp_path):
     assert missing.returncode == 1 and "destination_country" in missing.stderr
     ok = cli("validate", path, "--country", "Burundi", "--population-type", "refugees", "--measure", "stock")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_progress_names_each_step_on_stderr_only_when_asked(cli, tmp_path):
+    quiet = cli("import", write(tmp_path, "a.csv", NEW))
+    assert "Reading" not in quiet.stderr  # captured stderr is not a terminal
+    told = cli("import", write(tmp_path, "b.csv", NEW.replace("91234", "91235")), "--progress")
+    steps = [line.split("] ", 1)[1] for line in told.stderr.splitlines() if line.startswith("[")]
+    assert [s.split()[0] for s in steps] == ["Reading", "Checking", "Comparing", "Checked", "Storing", "Stored"]
+    assert steps[-1] == "Stored as version 3" and told.stdout.splitlines()[0] == "3"
