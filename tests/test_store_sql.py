@@ -221,3 +221,15 @@ def test_a_commit_that_fails_inside_its_transaction_leaves_nothing(db, monkeypat
     # A PostgreSQL sequence is not rolled back: the failed commit may leave a gap in the ids.
     assert after.id > 1 and counts(after) == (0, 1, 0, 0)
     assert db.version_list()["id"].tolist() == [after.id, 1]
+
+
+def test_integers_past_2_53_are_stored_and_compared_exactly(db):
+    # A float carries 53 bits: 2**53 + 1 and 2**63 - 1 must not pass through one on the way in or out.
+    big = FIGS.assign(figure=pd.array([2**53 + 1, 2**63 - 1, 2**53 - 1], dtype="Int64"))
+    db.commit({FIGURES: big}, mode="seed")
+    assert db.read(FIGURES)["figure"].tolist() == [2**53 + 1, 2**63 - 1, 2**53 - 1]
+    # The same rows again change nothing; one more than 2**53 + 1 is a change.
+    assert counts(db.commit({FIGURES: big}, mode="merge")) == (0, 0, 3, 0)
+    bumped = big.assign(figure=pd.array([2**53 + 2, 2**63 - 1, 2**53 - 1], dtype="Int64"))
+    assert counts(db.commit({FIGURES: bumped}, mode="merge")) == (0, 1, 2, 0)
+    assert sorted(db.read(FIGURES)["figure"].tolist()) == [2**53 - 1, 2**53 + 2, 2**63 - 1]
