@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
 import sqlalchemy as sa
 
 from .ingest import release_arrow_memory
@@ -24,6 +26,7 @@ from .schema import TABLES, Table
 
 Mode = Literal["seed", "merge", "replace", "revert"]
 CHUNK = 20_000  # rows per INSERT batch: bounds memory on million-row files
+READ_CHUNK = 100_000  # current rows per JSON text when reading SQLite (about 30 MB)
 
 _SQL_TYPES = {
     "date": sa.Date,
@@ -215,11 +218,49 @@ class Store:
 
     def _current_with_ids(self, conn, table: Table) -> pd.DataFrame:
         sql_table = self.tables[table.name]
-        current = pd.read_sql(
-            sa.select(sql_table.c.row_id, *[sql_table.c[n] for n in table.names]).where(sql_table.c.valid_to.is_(None)),
-            conn,
-        )
+        if self.sqlite and all(c.type != "decimal" for c in table.columns):
+            current = self._current_as_json(conn, table)
+        else:
+            current = pd.read_sql(
+                sa.select(sql_table.c.row_id, *[sql_table.c[n] for n in table.names]).where(
+                    sql_table.c.valid_to.is_(None)
+                ),
+                conn,
+            )
         return pd.concat([current[["row_id"]], _typed(current[table.names], table)], axis=1)
+
+    def _current_as_json(self, conn, table: Table) -> pd.DataFrame:
+        """The current rows of a big SQLite table, about four times faster than through the driver.
+
+        Fetching makes a Python object per cell (16 million for a million rows). Instead SQLite
+        writes each row as a line of JSON and Arrow parses the lines into columns, both in C, a
+        slice of rows at a time to bound memory. Integers and text come back exactly; SQLite
+        writes floats with 15 digits, so tables with decimal columns are read the usual way.
+        """
+        names = ["row_id", *table.names]
+        keys = [f"c{i}" for i in range(len(names))]  # short keys: a third less JSON than the column names
+        pairs = ", ".join(f"'{k}', {n}" for k, n in zip(keys, names))
+        # group_concat's order does not matter: each line carries its row_id.
+        sql = (
+            f"SELECT CAST(group_concat(line, char(10)) AS BLOB), count(*), max(row_id) FROM ("
+            f"SELECT json_object({pairs}) AS line, row_id FROM {table.name} "
+            f"WHERE valid_to IS NULL AND row_id > ? ORDER BY row_id LIMIT {READ_CHUNK})"
+        )
+        integer = {"row_id"} | {c.name for c in table.columns if c.type == "integer"}
+        schema = pa.schema([(k, pa.int64() if n in integer else pa.string()) for k, n in zip(keys, names)])
+        options = pa_json.ParseOptions(explicit_schema=schema)
+        parts, after = [], 0  # row ids start at 1
+        while True:
+            lines, count, after = conn.exec_driver_sql(sql, (after,)).one()
+            if not count:
+                break
+            parts.append(pa_json.read_json(pa.BufferReader(lines), parse_options=options))
+        rows = pa.concat_tables(parts) if parts else schema.empty_table()
+        # Nullable Int64: an integer column with empty cells would otherwise become float.
+        frame = rows.rename_columns(names).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        del rows, parts
+        release_arrow_memory()
+        return frame.astype({"row_id": "int64"})
 
     def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False) -> VersionInfo:
         if not locked:

@@ -233,3 +233,39 @@ def test_integers_past_2_53_are_stored_and_compared_exactly(db):
     bumped = big.assign(figure=pd.array([2**53 + 2, 2**63 - 1, 2**53 - 1], dtype="Int64"))
     assert counts(db.commit({FIGURES: bumped}, mode="merge")) == (0, 1, 2, 0)
     assert sorted(db.read(FIGURES)["figure"].tolist()) == [2**53 - 1, 2**53 + 2, 2**63 - 1]
+
+
+def test_current_rows_read_for_a_commit_keep_every_value_exactly(db):
+    # On SQLite a commit reads the current rows as JSON lines parsed by Arrow: values that JSON
+    # escapes or that a float would round must come back as they went in, and as read() gives them.
+    texts = ['"quoted", comma', "back\\slash / slash", "new\nline\ttab\x01", "Ünïcødé ✓ 😀", "", None]
+    tricky = pd.concat([FIGS] * 2, ignore_index=True).iloc[: len(texts)].copy()
+    tricky["as_of"] = pd.date_range("2025-01-01", periods=len(texts)).astype("datetime64[ns]")  # distinct keys
+    tricky["notes"] = pd.array(texts, dtype="str")
+    tricky["scope"] = pd.array(texts[::-1], dtype="str")
+    tricky["figure"] = pd.array([2**53 + 1, 2**63 - 1, 0, 12, 7, 2**53], dtype="Int64")
+    db.commit({FIGURES: tricky, CONTROL: CTRL}, mode="seed")
+    with db.engine.connect() as conn:
+        current = db._current_with_ids(conn, FIGURES)
+    assert current["row_id"].dtype == "int64" and sorted(current["row_id"]) == list(range(1, len(texts) + 1))
+    pd.testing.assert_frame_equal(current.sort_values("row_id")[FIGURES.names].reset_index(drop=True), db.read(FIGURES))
+    same_rows(db.read(FIGURES), tricky)
+    # Committing the same rows again changes nothing; one character more is a change.
+    assert counts(db.commit({FIGURES: tricky, CONTROL: CTRL}, mode="replace")) == (0, 0, len(texts) + 2, 0)
+    edited = tricky.assign(notes=tricky["notes"].where(tricky.index != 3, "Ünïcødé ✓ 😀!"))
+    assert counts(db.commit({FIGURES: edited}, mode="merge")) == (0, 1, len(texts) - 1, 0)
+    same_rows(db.read(FIGURES), edited)
+
+
+def test_reading_current_rows_for_a_commit_handles_an_empty_table_and_many_slices(db, monkeypatch):
+    import dashboards.store as store_module
+
+    with db.engine.connect() as conn:
+        empty = db._current_with_ids(conn, FIGURES)
+    assert empty.empty and list(empty.columns) == ["row_id", *FIGURES.names]
+    monkeypatch.setattr(store_module, "READ_CHUNK", 2)  # five rows: slices of 2, 2 and 1
+    rows = figs(*[f"2025-01-0{d},BDI,{d}" for d in range(1, 6)])
+    db.commit({FIGURES: rows}, mode="seed")
+    assert counts(db.commit({FIGURES: rows}, mode="replace")) == (0, 0, 5, 0)
+    with db.engine.connect() as conn:
+        assert sorted(db._current_with_ids(conn, FIGURES)["figure"]) == [1, 2, 3, 4, 5]
