@@ -151,6 +151,7 @@ def apply(
         file_name=checked.file_name,
         data=checked.data,
         note=note,
+        progress=progress,
     )
     progress(1.0, f"Stored as version {info.id}")
     return info

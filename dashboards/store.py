@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -165,16 +166,21 @@ class Store:
         file_name: str | None = None,
         data: bytes | None = None,
         note: str | None = None,
+        progress: Callable[[float, str], None] | None = None,
     ) -> VersionInfo:
         """Create one new version from validated rows of one or more tables, in one transaction.
 
         merge: rows replace current rows with the same key; other current rows stay.
         replace / revert / seed: each given table becomes exactly these rows.
+        progress, if given, hears how far the writing has got (share from 0 to 1, in words).
         """
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
-                return self._commit(conn, changes, mode, editor, file_name, data, note)
+                info = self._commit(conn, changes, mode, editor, file_name, data, note, progress=progress)
+                if progress:
+                    progress(0.95, "Writing the new version to disk")
+                return info
 
     def seed_if_empty(self, changes: dict[Table, pd.DataFrame], *, data: bytes) -> VersionInfo | None:
         """Load the seed tables as version 1, unless another process already did."""
@@ -262,9 +268,12 @@ class Store:
         release_arrow_memory()
         return frame.astype({"row_id": "int64"})
 
-    def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False) -> VersionInfo:
+    def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False, progress=None) -> VersionInfo:
+        progress = progress or (lambda done, what: None)
         if not locked:
+            progress(0.0, "Waiting for other imports to finish")
             self._lock(conn)
+        progress(0.02, "Comparing with the stored rows")
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         diffs = {}
         for table, rows in changes.items():
@@ -284,18 +293,26 @@ class Store:
                 **totals,
             )
         ).inserted_primary_key[0]
+        total, stored = sum(len(d.insert) for d in diffs.values()), 0
         for table, diff in diffs.items():
             sql_table = self.tables[table.name]
             for start in range(0, len(diff.retire), 500):
                 chunk = diff.retire[start : start + 500]
                 conn.execute(sa.update(sql_table).where(sql_table.c.row_id.in_(chunk)).values(valid_to=version_id))
-            self._insert(conn, table, diff.insert, version_id)
+
+            def told(done: int, stored=stored) -> None:
+                progress(0.1 + 0.85 * (stored + done) / max(total, 1), f"Stored {stored + done:,} of {total:,} rows")
+
+            self._insert(conn, table, diff.insert, version_id, progress=told)
+            stored += len(diff.insert)
         return VersionInfo(version_id, created, mode, ",".join(t.name for t in changes), **totals)
 
-    def _insert(self, conn, table: Table, frame: pd.DataFrame, version_id: int) -> None:
+    def _insert(self, conn, table: Table, frame: pd.DataFrame, version_id: int, progress=None) -> None:
         names = ["valid_from", *table.names]
         sql_table = self.tables[table.name]
         for start in range(0, len(frame), CHUNK):
+            if progress and start:
+                progress(start)
             part = frame.iloc[start : start + CHUNK]
             columns = [[version_id] * len(part)] + [
                 _python_values(part[c.name], c.type, iso_dates=self.sqlite) for c in table.columns

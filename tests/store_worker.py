@@ -74,10 +74,10 @@ def main() -> None:
         times["written"] = time.time()  # still inside the transaction: it commits after this returns
         return info
 
-    def hanging_insert(self, conn, table, frame, version_id):
-        insert(self, conn, table, frame.iloc[:CHUNK], version_id)
+    def hanging_insert(self, conn, table, frame, version_id, **kw):
+        insert(self, conn, table, frame.iloc[:CHUNK], version_id, **kw)
         Path(args.hang).write_text("inside the transaction")
-        insert(self, conn, table, frame.iloc[CHUNK:], version_id)
+        insert(self, conn, table, frame.iloc[CHUNK:], version_id, **kw)
         time.sleep(600)
 
     Store._lock, Store._commit = timed_lock, timed_commit

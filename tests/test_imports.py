@@ -77,10 +77,10 @@ def test_check_and_apply_report_their_steps_in_order(seeded):
     checked = imports.check(csv(NEW), "figures", store=seeded, progress=lambda done, what: heard.append((done, what)))
     imports.apply(checked, seeded, progress=lambda done, what: heard.append((done, what)))
     assert [what.split()[0] for _, what in heard] == [
-        "Reading", "Checking", "Comparing", "Checked", "Storing", "Stored"]
+        "Reading", "Checking", "Comparing", "Checked", "Storing", "Waiting", "Comparing", "Writing", "Stored"]
     assert heard[3] == (1.0, "Checked 1 row") and heard[-1] == (1.0, "Stored as version 2")
-    check_shares = [done for done, _ in heard[:4]]
-    assert check_shares == sorted(check_shares)
+    check_shares, store_shares = [done for done, _ in heard[:4]], [done for done, _ in heard[4:]]
+    assert check_shares == sorted(check_shares) and store_shares == sorted(store_shares)
 
 
 def test_rows_that_cannot_be_split_into_cells_count_as_read_and_in_error(seeded):

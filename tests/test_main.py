@@ -82,5 +82,6 @@ def test_progress_names_each_step_on_stderr_only_when_asked(cli, tmp_path):
     assert "Reading" not in quiet.stderr  # captured stderr is not a terminal
     told = cli("import", write(tmp_path, "b.csv", NEW.replace("91234", "91235")), "--progress")
     steps = [line.split("] ", 1)[1] for line in told.stderr.splitlines() if line.startswith("[")]
-    assert [s.split()[0] for s in steps] == ["Reading", "Checking", "Comparing", "Checked", "Storing", "Stored"]
+    assert [s.split()[0] for s in steps] == [
+        "Reading", "Checking", "Comparing", "Checked", "Storing", "Waiting", "Comparing", "Writing", "Stored"]
     assert steps[-1] == "Stored as version 3" and told.stdout.splitlines()[0] == "3"

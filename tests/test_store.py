@@ -2,13 +2,21 @@ import pandas as pd
 
 from dashboards.schema import CONTROL, FIGURES
 
-from .conftest import FIGURES_HEADER, frame
+from .conftest import CONTROL_HEADER, FIGURES_HEADER, frame
 
 ROWS = "\n".join(
     [
         FIGURES_HEADER,
         "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,T,https://example.org/a,standard,",
         "2025-02-21,COD,,UGA,,refugees,13000,flow,2025-01-01,,UNHCR,T,https://example.org/b,standard,",
+    ]
+)
+
+CONTROL_ROWS = "\n".join(
+    [
+        CONTROL_HEADER,
+        "2025-01-27,Goma,Goma,North Kivu,-1.67,29.22,T,M23/AFC,captured,Reuters,T,https://example.org/g,standard,",
+        "2025-02-16,Bukavu,Bukavu,South Kivu,-2.49,28.84,T,M23/AFC,captured,Reuters,T,https://example.org/b,standard,",
     ]
 )
 
@@ -73,3 +81,16 @@ def test_a_failed_commit_leaves_nothing_behind(store, monkeypatch):
         pass
     assert store.current_version() == 1
     assert sorted(store.read(FIGURES)["figure"]) == [13000, 42000]
+
+
+def test_a_big_commit_reports_its_rows_as_they_are_stored(store, monkeypatch):
+    import dashboards.store
+
+    monkeypatch.setattr(dashboards.store, "CHUNK", 1)  # a batch per row, as 20,000-row batches go in a big file
+    heard = []
+    store.commit({FIGURES: frame(FIGURES, ROWS), CONTROL: frame(CONTROL, CONTROL_ROWS)}, mode="seed",
+                 progress=lambda done, what: heard.append((round(done, 3), what)))
+    assert [what for _, what in heard] == [
+        "Waiting for other imports to finish", "Comparing with the stored rows",
+        "Stored 1 of 4 rows", "Stored 3 of 4 rows", "Writing the new version to disk"]
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)

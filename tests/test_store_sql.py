@@ -200,9 +200,9 @@ def test_a_commit_that_fails_inside_its_transaction_leaves_nothing(db, monkeypat
     before = {table: db.read(table) for table in (FIGURES, CONTROL)}
     insert = Store._insert
 
-    def insert_then_fail(self, conn, table, rows, version_id):
+    def insert_then_fail(self, conn, table, rows, version_id, **kw):
         # Fails after the version row, the retired rows and all the figures are written.
-        insert(self, conn, table, rows, version_id)
+        insert(self, conn, table, rows, version_id, **kw)
         if table is CONTROL:
             if failure == "python":
                 raise RuntimeError("disk full")
