@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import cells
 from .problems import Problem
 from .schema import FIGURES, NATIONAL_SCOPE, Table
 
@@ -506,7 +507,8 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
 
     def take(name: str, position: int) -> None:
         taken.add(position)
-        columns[name] = strip(body[position])
+        # Cells our own exports protected from spreadsheets ('=...) are read as they were stored.
+        columns[name] = cells.restore(strip(body[position]))
         column_map[header[position] or f"column {position + 1}"] = name
 
     for column in table.columns:

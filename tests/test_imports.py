@@ -95,3 +95,28 @@ def test_a_wide_file_row_with_errors_counts_once(seeded):
     checked = imports.check((header + '2024,"COD","Burundii",5,7\n').encode(), "figures", store=seeded)
     assert len(checked.validated.rejected) == 2  # two figures from one file row
     assert checked.summary()["Rows with errors"] == "1"
+
+
+@pytest.mark.parametrize("hxl", [False, True])
+@pytest.mark.parametrize("kind", ["figures", "control"])
+def test_a_downloaded_version_uploads_again_unchanged_formula_cells_included(seeded, kind, hxl):
+    formulas = (Path(__file__).parent / "fixtures" / "bad" / "formula_injection.csv").read_bytes()
+    imports.apply(imports.check(formulas, "figures", store=seeded), seeded)  # cells starting with = + - @
+    exported = imports.export(seeded, kind, hxl=hxl)
+    assert b"'=HYPERLINK" in exported or kind == "control"  # the export protects them ...
+    checked = imports.check(exported, kind, store=seeded, mode="replace")
+    assert checked.validated.problems == []
+    info = imports.apply(checked, seeded, mode="replace")
+    assert (info.added, info.changed, info.removed) == (0, 0, 0)  # ... and the import reads them back as stored
+    table = imports.KINDS[kind]
+    pd.testing.assert_frame_equal(seeded.read(table), seeded.read(table, version=info.id - 1))
+    if kind == "figures":
+        assert '=HYPERLINK("http://evil.example","click")' in set(seeded.read(table)["source_org"])
+
+
+def test_an_apostrophe_is_removed_only_where_an_export_put_it():
+    from dashboards.cells import restore
+
+    cells = pd.Series(["'=1+1", "'-2", "'@x", "'\tx", "'Goma'", "'", "l'Est", None], dtype="str")
+    assert restore(cells).tolist()[:7] == ["=1+1", "-2", "@x", "\tx", "'Goma'", "'", "l'Est"]
+    assert pd.isna(restore(cells).iloc[7])

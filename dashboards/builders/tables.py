@@ -7,19 +7,11 @@ import re
 
 import pandas as pd
 
+from ..cells import neutralise
 from ..schema import Table
 from . import text as t
 
-# Cells a spreadsheet would run as a formula (OWASP CSV injection guidance).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
-
-
-def neutralise(value):
-    """Prefix text that a spreadsheet would treat as a formula with an apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False) -> bytes:
