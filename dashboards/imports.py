@@ -75,7 +75,8 @@ class Checked:
         out = {
             "Format": self.parsed.format,
             "Rows read": f"{self.parsed.rows_read:,}",
-            "Valid rows": f"{len(frame):,}",
+            # One file row can give several figures (UNHCR's one column per population type).
+            ("Valid figures" if self.table is FIGURES else "Valid events"): f"{len(frame):,}",
             "Rows with errors": f"{self.rows_in_error:,}",
         }
         if len(frame):
@@ -123,6 +124,24 @@ def check(
     return Checked(table, file_name, data, parsed, validated, preview, new_latest)
 
 
+def can_skip_rows(checked: Checked, *, mode: Mode) -> bool:
+    """Whether importing only the valid rows is an option: some rows have errors, others are fine, and it is a merge."""
+    return bool(checked.errors) and mode == "merge" and not checked.validated.frame.empty
+
+
+def refusal(checked: Checked, *, mode: Mode, valid_rows_only: bool = False) -> str | None:
+    """Why apply() would refuse this import, in words for the editor; None when it can go ahead."""
+    if checked.errors and mode == "replace":
+        return ("'Replace everything' needs a file without errors: a full refresh must be complete. Fix the file, "
+                "or merge it to import only its valid rows.")
+    if checked.validated.frame.empty:
+        return "No valid rows to import" + (": fix the problems and check the file again." if checked.errors else ".")
+    if checked.errors and not valid_rows_only:
+        return (f"The file has {len(checked.errors)} problem(s) that block rows: fix them and check again, "
+                "or import only the valid rows.")
+    return None
+
+
 def apply(
     checked: Checked,
     store: Store,
@@ -134,15 +153,9 @@ def apply(
     progress: Progress = _silent,
 ) -> VersionInfo:
     """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
-    if checked.errors and not valid_rows_only:
-        raise ImportRefused(
-            f"The file has {len(checked.errors)} problem(s) that block rows: fix them and check again, "
-            "or import only the valid rows."
-        )
-    if checked.validated.frame.empty:
-        raise ImportRefused("No valid rows to import.")
-    if mode == "replace" and checked.errors:
-        raise ImportRefused("'Replace everything' needs a file without errors: a full refresh must be complete.")
+    refused = refusal(checked, mode=mode, valid_rows_only=valid_rows_only)
+    if refused:
+        raise ImportRefused(refused)
     progress(0.0, f"Storing {rows(len(checked.validated.frame))} as a new version")
     info = store.commit(
         {checked.table: checked.validated.frame},

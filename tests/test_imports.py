@@ -87,7 +87,7 @@ def test_rows_that_cannot_be_split_into_cells_count_as_read_and_in_error(seeded)
     data = (Path(__file__).parent / "fixtures" / "bad" / "bad_row_beside_a_good_one.csv").read_bytes()
     checked = imports.check(data, "figures", store=seeded)
     summary = checked.summary()
-    assert (summary["Rows read"], summary["Valid rows"], summary["Rows with errors"]) == ("4", "1", "3")
+    assert (summary["Rows read"], summary["Valid figures"], summary["Rows with errors"]) == ("4", "1", "3")
 
 
 def test_a_wide_file_row_with_errors_counts_once(seeded):
@@ -120,3 +120,19 @@ def test_an_apostrophe_is_removed_only_where_an_export_put_it():
     cells = pd.Series(["'=1+1", "'-2", "'@x", "'\tx", "'Goma'", "'", "l'Est", None], dtype="str")
     assert restore(cells).tolist()[:7] == ["=1+1", "-2", "@x", "\tx", "'Goma'", "'", "l'Est"]
     assert pd.isna(restore(cells).iloc[7])
+
+
+def test_the_page_offers_to_skip_rows_only_where_the_import_would_then_go_ahead(seeded):
+    mixed = imports.check(csv(NEW, BAD), "figures", store=seeded)
+    only_bad = imports.check(csv(BAD), "figures", store=seeded)
+    clean = imports.check(csv(NEW), "figures", store=seeded)
+    assert imports.can_skip_rows(mixed, mode="merge")
+    assert imports.refusal(mixed, mode="merge", valid_rows_only=True) is None
+    assert "import only the valid rows" in imports.refusal(mixed, mode="merge")
+    # A full refresh must be complete, and a file with no valid row has nothing to import: no box to tick.
+    assert not imports.can_skip_rows(mixed, mode="replace")
+    assert imports.refusal(mixed, mode="replace", valid_rows_only=True).startswith("'Replace everything' needs")
+    assert not imports.can_skip_rows(only_bad, mode="merge")
+    assert imports.refusal(only_bad, mode="merge", valid_rows_only=True) == (
+        "No valid rows to import: fix the problems and check the file again.")
+    assert not imports.can_skip_rows(clean, mode="merge") and imports.refusal(clean, mode="replace") is None

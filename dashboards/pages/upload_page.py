@@ -48,8 +48,9 @@ def _options() -> Options:
 def _show_check(checked: imports.Checked) -> None:
     st.subheader("What was understood")
     st.table(pd.DataFrame(checked.summary().items(), columns=["", "value"]).set_index(""))
-    if checked.parsed.column_map:
-        st.caption("Columns: " + "; ".join(f"{k} → {v}" for k, v in checked.parsed.column_map.items()))
+    renamed = {k: v for k, v in checked.parsed.column_map.items() if k != v}
+    if renamed:
+        st.caption("Columns read under another name: " + "; ".join(f"{k} → {v}" for k, v in renamed.items()))
     for note in checked.parsed.notes:
         st.caption(note)
 
@@ -57,7 +58,8 @@ def _show_check(checked: imports.Checked) -> None:
     if problems:
         st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
         table = pd.DataFrame([p.as_dict() for p in problems]).astype("object")
-        st.dataframe(table.where(table.notna(), ""), hide_index=True, width="stretch",  # blank, not "None"
+        # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
+        st.dataframe(table.where(table.notna(), "").astype("str"), hide_index=True, width="stretch",
                      key="problems_table")
         c1, c2 = st.columns(2)
         c1.download_button("Download the problems (CSV)", imports.problems_csv(checked),
@@ -127,11 +129,16 @@ def render() -> None:
     _show_check(checked)
 
     valid_only = False
-    if checked.errors:
+    # Keyed by the check: a new file, mode or option starts again with the box unticked.
+    if imports.can_skip_rows(checked, mode=mode):
         valid_only = st.checkbox(f"Import only the {len(checked.validated.frame):,} valid rows (the others are skipped)",
-                                 key="valid_only")
+                                 key=f"valid_only_{fingerprint[:16]}")
+    refused = imports.refusal(checked, mode=mode, valid_rows_only=valid_only)
+    if refused and not imports.can_skip_rows(checked, mode=mode):
+        st.warning(refused)
     note = st.text_input("Note kept with this version (optional)", key="note")
-    if st.button("Import as a new version", type="primary", disabled=bool(checked.errors) and not valid_only):
+    if st.button("Import as a new version", type="primary", disabled=refused is not None,
+                 key=f"import_{fingerprint[:16]}"):
         bar = st.progress(0.0, text="Storing")
         try:
             info = imports.apply(checked, store, mode=mode, valid_rows_only=valid_only, editor="editor (web)",

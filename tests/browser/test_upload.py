@@ -70,3 +70,40 @@ def test_a_link_pinned_to_the_older_version_still_shows_the_older_figure(watched
     assert sorted(other_frame.locator(".flow-label").all_inner_texts()) == sorted(
         frame.locator(".flow-label").all_inner_texts())
     fresh.close()
+
+
+def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_to_skip_rows(watched, editor_app,
+                                                                                           tmp_path):
+    page = watched.page
+    page.goto(f"{editor_app}/upload")
+    page.get_by_label("Editor secret").fill(SECRET)
+    page.get_by_role("button", name="Sign in as editor").click()
+    header = ",".join(FIGURES.names)
+    bad = "2025-12-29,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
+    mixed, other = tmp_path / "mixed.csv", tmp_path / "other.csv"
+    mixed.write_text(f"{header}\n{NEW.replace('91234', '91235')}\n{bad}\n")
+    other.write_text(f"{header}\n{NEW.replace('91234', '91236')}\n{bad.replace('-1', 'lots')}\n")
+    button = page.get_by_role("button", name="Import as a new version")
+
+    page.locator('input[type="file"]').set_input_files(str(mixed))
+    box = page.get_by_text("Import only the 1 valid rows")
+    box.wait_for(timeout=30_000)
+    assert button.is_disabled()
+    box.click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.innerText.includes('Import as a new version') && !b.disabled)", timeout=30_000)
+
+    # Another file with errors: its own box, unticked, and the button is off again.
+    page.locator('input[type="file"]').set_input_files(str(other))
+    page.get_by_text("other.csv: checked 2 rows in").wait_for(timeout=30_000)
+    page.wait_for_function("() => { const box = document.querySelector('input[type=checkbox]'); "
+                           "const button = [...document.querySelectorAll('button')].find(b => "
+                           "b.innerText.includes('Import as a new version')); "
+                           "return box && !box.checked && button && button.disabled; }", timeout=30_000)
+
+    # Replace everything with errors: said up front, nothing to tick, nothing to press.
+    page.get_by_role("radiogroup", name="Import mode").get_by_text("Replace everything").click()
+    page.get_by_text("'Replace everything' needs a file without errors").wait_for(timeout=30_000)
+    assert page.get_by_text("Import only the").count() == 0
+    assert button.is_disabled()
+    assert watched.errors == []
