@@ -32,6 +32,22 @@ def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool =
     return buffer.getvalue().encode("utf-8")
 
 
+def readable(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A table for people to read: dates as YYYY-MM-DD, missing text blank (not "None"); numbers stay numbers.
+
+    Columns in keep (e.g. links, which must stay missing rather than become empty links) are left as they are.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in keep or pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        out[column] = values.astype("object").where(values.notna(), "").astype("str")
+    return out
+
+
 def safe_url(value):
     """Only http(s) addresses may become links in a table."""
     return value if isinstance(value, str) and _SAFE_URL.match(value) else None
@@ -40,7 +56,7 @@ def safe_url(value):
 def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The figures table as people read it: one row per reported figure, newest first."""
     f = figures.sort_values(["as_of", "destination_country"], ascending=[False, True])
-    return pd.DataFrame(
+    return readable(pd.DataFrame(
         {
             "As of": f["as_of"].dt.date,
             "Where people are": [
@@ -62,13 +78,13 @@ def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFram
             "Confidence": f["confidence"],
             "Notes": f["notes"],
         }
-    ).reset_index(drop=True)
+    ).reset_index(drop=True), keep=("Link",))
 
 
 def control_display(state: pd.DataFrame) -> pd.DataFrame:
     """Control per locality at a date: who, since when, from which source."""
     s = state.sort_values(["province", "locality"])
-    return pd.DataFrame(
+    return readable(pd.DataFrame(
         {
             "Locality": s["locality"],
             "Territory": s["territory"],
@@ -84,13 +100,13 @@ def control_display(state: pd.DataFrame) -> pd.DataFrame:
             "Confidence": s["confidence"],
             "Notes": s["notes"],
         }
-    ).reset_index(drop=True)
+    ).reset_index(drop=True), keep=("Link",))
 
 
 def events_display(events: pd.DataFrame) -> pd.DataFrame:
     """Every control event, newest first."""
     e = events.sort_values(["date", "locality"], ascending=[False, True])
-    return pd.DataFrame(
+    return readable(pd.DataFrame(
         {
             "Date": e["date"].dt.date,
             "Locality": e["locality"],
@@ -107,4 +123,4 @@ def events_display(events: pd.DataFrame) -> pd.DataFrame:
             "Confidence": e["confidence"],
             "Notes": e["notes"],
         }
-    ).reset_index(drop=True)
+    ).reset_index(drop=True), keep=("Link",))

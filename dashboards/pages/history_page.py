@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import imports
+from ..builders import tables
 from ..config import database_url
 from .editor import signed_in
 from .state import get_store
@@ -12,12 +13,14 @@ from .state import get_store
 
 def render() -> None:
     st.title("Versions")
+    if "reverted" in st.session_state:  # said once, after the rerun that shows the new version
+        st.success(st.session_state.pop("reverted"))
     store = get_store(database_url())
     versions = store.version_list()
     st.caption("Every upload, replace and revert is a version. Versions are never changed or deleted.")
     st.dataframe(
-        versions[["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "added", "changed",
-                  "unchanged", "removed", "note"]],
+        tables.readable(versions[["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "added",
+                                  "changed", "unchanged", "removed", "note"]]),
         hide_index=True, width="stretch", key="versions_table",
     )
     ids = list(versions["id"])
@@ -31,7 +34,7 @@ def render() -> None:
     kind = c3.radio("Table", list(imports.KINDS), horizontal=True, key="diff_kind")
     changes = store.changes(imports.KINDS[kind], int(before), int(after))
     st.caption(f"{len(changes)} row(s) differ.")
-    st.dataframe(changes, hide_index=True, width="stretch", key="changes_table")
+    st.dataframe(tables.readable(changes), hide_index=True, width="stretch", key="changes_table")
 
     st.subheader("Download a version")
     d1, d2 = st.columns(2)
@@ -49,5 +52,8 @@ def render() -> None:
     target = st.selectbox("Make the data as it was in version", ids[1:] or ids, key="revert_to")
     if st.button(f"Revert to version {target} (creates a new version)", key="revert"):
         info = store.revert(int(target), editor="editor (web)")
-        st.success(f"Version {info.id} created: the data is now as in version {target}.")
+        st.session_state["reverted"] = f"Version {info.id} created: the data is now as in version {target}."
+        # The choosers start again from the newest versions, the new one included.
+        for key in ("diff_before", "diff_after", "download_version", "revert_to"):
+            st.session_state.pop(key, None)
         st.rerun()

@@ -28,3 +28,16 @@ def test_an_hxl_download_has_the_hashtag_row_under_the_header():
 def test_only_web_addresses_become_table_links():
     assert safe_url("https://a.org") == "https://a.org"
     assert safe_url("javascript:alert(1)") is None and safe_url(None) is None
+
+
+def test_tables_for_reading_show_dates_without_time_and_blanks_not_none():
+    from dashboards.builders.tables import readable
+
+    frame = pd.DataFrame({
+        "date": pd.to_datetime(["2025-02-20", None]), "text": pd.Series(["Goma", None], dtype="str"),
+        "figure": pd.array([42000, None], dtype="Int64"), "Link": [None, "https://example.org"],
+    })
+    out = readable(frame, keep=("Link",))
+    assert out["date"].tolist() == ["2025-02-20", ""] and out["text"].tolist() == ["Goma", ""]
+    assert out["figure"].dtype == "Int64" 
+    assert pd.isna(out["Link"][0]) and out["Link"][1] == "https://example.org"  # links are left alone

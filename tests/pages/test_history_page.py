@@ -27,3 +27,7 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     revert.click().run()
     assert not at.exception
     assert store.current_version() == 3 and store.version(3)["mode"] == "revert"
+    # The message survives the rerun that lists the new version, and the choosers move to it.
+    assert [s.value for s in at.success] == ["Version 3 created: the data is now as in version 1."]
+    assert at.selectbox(key="diff_after").value == 3 and at.selectbox(key="download_version").value == 3
+    assert "None" not in at.dataframe[0].value.to_string()  # empty cells are blank
