@@ -16,6 +16,8 @@ def _static_assets() -> None:
 
 st.set_page_config(page_title="Eastern DR Congo: displacement and control", page_icon=None, layout="wide")
 _static_assets()
+# Embedded in another site (?embed=true): the map alone, no menu leading to the editors' pages.
+embedded = bool(st.context.is_embedded)  # st.query_params leaves out Streamlit's own embed parameter
 page = st.navigation(
     [
         st.Page(map_page.render, title="Map", url_path="map", default=True),
@@ -24,6 +26,7 @@ page = st.navigation(
         st.Page(sources_page.render, title="Sources", url_path="sources"),
         st.Page(upload_page.render, title="Upload", url_path="upload"),
         st.Page(history_page.render, title="History", url_path="history"),
-    ]
+    ],
+    position="hidden" if embedded else "sidebar",
 )
 page.run()

@@ -46,9 +46,10 @@ Facts are cited to their publishers; the dashboard's own code and text are the p
             st.markdown(sources.read_text(encoding="utf-8"))
     st.subheader("Embedding the dashboard")
     base = (st.context.url or "https://your-server:8501/").split("/sources")[0].rstrip("/")
-    st.markdown("Put the map in another web page with an iframe; `embed=true` hides the navigation. Add "
-                "`date`, `layers` and `version` from a shared link to fix the view.")
-    st.code(f'<iframe src="{base}/?embed=true&version=1&date=2025-02-21" width="100%" height="900" '
+    st.markdown("Put the map in another web page with an iframe; `embed=true` hides the navigation. As it is, the "
+                "frame shows the latest data; add `date`, `layers`, `focus` and `version` from a shared link to fix "
+                "the view.")
+    st.code(f'<iframe src="{base}/?embed=true" width="100%" height="900" '
             'style="border:0" title="Eastern DR Congo: displacement and territorial control"></iframe>',
             language="html")
     st.subheader("Data schema")

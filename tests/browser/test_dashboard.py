@@ -177,3 +177,6 @@ def test_the_page_works_embedded_in_an_iframe(watched, app_url, expected, tmp_pa
     markers = app.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker")
     markers.first.wait_for(timeout=30_000)
     assert markers.count() == expected["markers"]
+    # No menu: the editors' pages are not advertised on someone else's site.
+    assert app.locator('[data-testid="stSidebarNav"]').count() == 0
+    assert app.get_by_role("link", name="Upload").count() == 0
