@@ -437,6 +437,8 @@ def read_csv(
     if grid.empty:
         raise UnreadableFile("The file has no rows.")
     header = [str(h).strip() for h in grid.iloc[0]]
+    if len(header) == 1:
+        _one_column(header[0])
     hxl = list(grid.iloc[1]) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
     header_rows = start + (2 if hxl else 1)
     body = grid.iloc[(2 if hxl else 1):]
@@ -444,6 +446,8 @@ def read_csv(
     blank = _blank_rows(body)
     if blank.any():  # filtering copies every column: only when there is something to drop
         body = body[~blank]
+    if body.empty and not ragged:
+        raise UnreadableFile("The file has a header but no rows of data: add the rows below the header.")
 
     fmt = _detect(header)
     tags = _tags_for(header, hxl, table)
@@ -457,13 +461,22 @@ def read_csv(
     frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
     column_map |= unused
     notes += more
-    # Missing columns are judged on the whole file: filtering every row out below does not make them missing.
-    problems += _missing_columns(frame, table, set(column_map.values()))
+    known = {k: v for k, v in column_map.items() if k not in unused}
+    if not known:
+        problems.append(Problem(None, None, None, (
+            f"No column of this file is one the dashboard knows (the header reads: {', '.join(header)[:200]}). "
+            "Use the column names of the template (on the Upload page, or: python -m dashboards template) "
+            "or HXL hashtags."), "error"))
+    else:
+        # Missing columns are judged on the whole file: filtering every row out below does not make them missing.
+        problems += _missing_columns(frame, table, set(column_map.values()))
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
     if fmt:
         name = fmt.name
+    elif not known:
+        name = "CSV with no recognised columns"
     elif set(table.required) <= {h.strip().lower() for h in header}:
         name = "Project template" + (" with HXL row" if hxl else "")
     else:
@@ -473,6 +486,16 @@ def read_csv(
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems)
+
+
+def _one_column(header: str) -> None:
+    """A header that is one cell: if another character plainly separates its names, say so in one sentence."""
+    for delimiter in ("|", ":"):
+        if header.count(delimiter) >= 2:
+            raise UnreadableFile(
+                f"The file has one column only: its header seems to use '{delimiter}' between columns. Save it with commas "
+                "(or semicolons) between columns: in a spreadsheet, 'Save as' CSV."
+            )
 
 
 def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list[str]]:

@@ -31,6 +31,8 @@ UNREADABLE = {
     "png image": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not plain text"),
     "xlsx workbook": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "not plain text"),
     "utf-16": ("as_of,figure\n".encode("utf-16"), "UTF-16"),
+    "header only": (fig(), "no rows of data"),
+    "wrong delimiter": (fig(OK.replace(",", "|"), header=FIGURES_HEADER.replace(",", "|")), "seems to use '|'"),
 }
 
 
@@ -48,7 +50,6 @@ def test_a_file_over_the_size_cap_is_refused_with_what_to_do():
 
 
 CASES = {
-    "header only": (fig(), set()),
     "too many cells": (fig(OK, OK.replace("42000", "1") + ",extra"), {(3, None, "error")}),
     "too few cells": (fig(OK, "2025-02-21,COD,,BDI"), {(3, None, "error")}),
     "negative figure": (fig(OK.replace("42000", "-5")), {(2, "figure", "error")}),
@@ -64,11 +65,7 @@ CASES = {
     "flow starting after its date": (fig(OK.replace("flow,,", "flow,2025-03-01,")), {(2, "period_start", "error")}),
     "conflicting duplicates": (fig(OK, OK.replace("42000", "43000")), {(2, None, "error"), (3, None, "error")}),
     "exact duplicates": (fig(OK, OK), {(3, None, "warning")}),
-    "wrong delimiter": (fig(OK.replace(",", "|"), header=FIGURES_HEADER.replace(",", "|")),
-                        {(None, "as_of", "error"), (None, "destination_country", "error"),
-                         (None, "population_type", "error"), (None, "figure", "error"), (None, "measure", "error"),
-                         (None, "source_org", "error"), (None, "source_title", "error"),
-                         (None, "source_url", "error")}),
+    "no known column": (b"a,b\n1,2\n", {(None, None, "error")}),
     "formula injection is text": (fig(OK.replace("UNHCR,T,", '"=HYPERLINK(""http://evil"")",+cmd|calc,')), set()),
     "html and script are text": (fig(OK.replace("UNHCR,T,", "<script>alert(1)</script>,<b>x</b>,")), set()),
     "quoted delimiter and newline": (fig(OK.replace(",T,", ',"Title, with comma\nand a new line",')), set()),
