@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from .config import database_url
+import sqlalchemy as sa
+
+from .config import cannot_open, database_url
 from .imports import KINDS, ImportRefused, apply, check, export, template
 from .ingest import Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
@@ -19,9 +21,18 @@ from .seeds import SeedError, ensure_seeded
 from .store import Store
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened; the message says which and what to check."""
+
+
 def _store() -> Store:
-    store = Store(database_url())
-    ensure_seeded(store)
+    url = database_url()
+    try:
+        store = Store(url)
+        ensure_seeded(store)
+        store.current_version()
+    except sa.exc.DBAPIError as exc:  # cannot connect, no such folder, not a database...
+        raise DatabaseUnavailable(f"{cannot_open(url)}: {str(exc.orig).strip().splitlines()[0]}") from exc
     return store
 
 
@@ -106,7 +117,12 @@ def cmd_export(args) -> int:
         return 2
     data = export(store, args.kind, version=args.version, hxl=args.hxl)
     if args.output:
-        Path(args.output).write_bytes(data)
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as exc:
+            print(f"cannot write {args.output}: {exc.strerror or exc}. Check the folder exists and is writable.",
+                  file=sys.stderr)
+            return 2
     else:
         sys.stdout.buffer.write(data)
     return 0
@@ -167,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SeedError as exc:
         print(f"the database could not be set up: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(str(exc), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback, for any input
         print(f"failed: {type(exc).__name__}: {exc}. Please report this with the file.", file=sys.stderr)

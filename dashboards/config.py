@@ -34,3 +34,17 @@ def seeds_dir() -> Path:
 def boundaries_dir() -> Path:
     """The boundary files: DASHBOARD_BOUNDARIES if set (the benchmark uses full-resolution ones), else data/."""
     return Path(os.environ.get("DASHBOARD_BOUNDARIES", "").strip() or BOUNDARIES_DIR)
+
+
+def redacted(url: str) -> str:
+    """The database URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cannot_open(url: str) -> str:
+    """The sentence for a database that cannot be opened (the app and the command line say the same)."""
+    return (f"The database at {redacted(url)} cannot be opened. Check DATABASE_URL or DASHBOARD_DB (the folder "
+            "of a SQLite file must exist) and that the server is running")

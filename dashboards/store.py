@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import sqlalchemy as sa
 
+from .config import DEFAULT_DB_PATH
 from .ingest import release_arrow_memory
 from .schema import TABLES, Table
 
@@ -100,7 +101,11 @@ class Store:
 
     def __init__(self, url: str):
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.removeprefix("sqlite:///")).parent
+            # Only the default folder (var/) is made: a missing folder named by the user is a typo to report,
+            # not a place to start a new, separate database.
+            if folder == DEFAULT_DB_PATH.parent:
+                folder.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.engine = sa.create_engine(url, pool_pre_ping=True)
         self.sqlite = self.engine.dialect.name == "sqlite"
@@ -126,6 +131,8 @@ class Store:
             return pd.read_sql(sa.select(self.versions).order_by(self.versions.c.id.desc()), conn)
 
     def version(self, version_id: int) -> dict | None:
+        if not 0 < version_id < 2**63:  # ids are positive database integers; anything else names no version
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(self.versions).where(self.versions.c.id == version_id)).mappings().first()
         return dict(row) if row else None
@@ -197,6 +204,8 @@ class Store:
         """A new version whose tables are exactly as they were in an earlier version."""
         if self.version(version_id) is None:
             raise ValueError(f"There is no version {version_id}.")
+        if version_id == self.current_version():
+            raise ValueError(f"Version {version_id} is the current version: there is nothing to revert.")
         old = {table: self.read(table, version_id) for table in TABLES.values()}
         return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}")
 

@@ -85,3 +85,36 @@ def test_progress_names_each_step_on_stderr_only_when_asked(cli, tmp_path):
     assert [s.split()[0] for s in steps] == [
         "Reading", "Checking", "Comparing", "Checked", "Storing", "Waiting", "Comparing", "Writing", "Stored"]
     assert steps[-1] == "Stored as version 3" and told.stdout.splitlines()[0] == "3"
+
+
+def test_versions_that_cannot_exist_and_files_that_cannot_be_written_get_a_sentence(cli, tmp_path):
+    for args in (("revert", 10**20), ("export", "--version", 10**20), ("revert", 0)):
+        out = cli(*args)
+        assert out.returncode == 2 and f"There is no version {args[-1]}" in out.stderr, out.stderr
+    current = cli("revert", 1)  # the seed version is the current one: nothing to do, nothing created
+    assert current.returncode == 2 and "is the current version" in current.stderr
+    assert cli("versions").stdout.count("\n") == 2  # header and the seed version
+    unwritable = cli("export", "-o", tmp_path / "no such folder" / "x.csv")
+    assert unwritable.returncode == 2
+    assert unwritable.stderr.startswith(f"cannot write {tmp_path / 'no such folder' / 'x.csv'}: No such file")
+    for out in (current, unwritable):
+        assert "Traceback" not in out.stderr and "report this" not in out.stderr
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password_and_nothing_is_created(tmp_path):
+    missing = tmp_path / "typo" / "db.sqlite"
+    for env in ({"DASHBOARD_DB": str(missing)}, {"DATABASE_URL": "postgresql+psycopg://kivu:s3cret@127.0.0.1:1/x"}):
+        out = subprocess.run([sys.executable, "-m", "dashboards", "versions"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, env={**{k: v for k, v in os.environ.items()
+                                                            if k not in ("DATABASE_URL", "DASHBOARD_DB")}, **env})
+        assert out.returncode == 2
+        assert "cannot be opened. Check DATABASE_URL or DASHBOARD_DB" in out.stderr
+        assert "s3cret" not in out.stderr and "Traceback" not in out.stderr
+    assert not missing.parent.exists()  # a typo in the path does not start a new, separate database
+
+
+def test_validate_and_import_agree_on_a_file_with_no_rows(cli, tmp_path):
+    empty = write(tmp_path, "header.csv")
+    for command in ("validate", "import"):
+        out = cli(command, empty)
+        assert out.returncode == 2 and "no rows of data" in out.stderr

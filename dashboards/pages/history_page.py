@@ -6,16 +6,15 @@ import streamlit as st
 
 from .. import imports
 from ..builders import tables
-from ..config import database_url
 from .editor import signed_in
-from .state import get_store
+from .state import open_store
 
 
 def render() -> None:
     st.title("Versions")
     if "reverted" in st.session_state:  # said once, after the rerun that shows the new version
         st.success(st.session_state.pop("reverted"))
-    store = get_store(database_url())
+    store = open_store()
     versions = store.version_list()
     st.caption("Every upload, replace and revert is a version. Versions are never changed or deleted.")
     st.dataframe(

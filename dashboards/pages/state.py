@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ..config import database_url
+from ..config import cannot_open, database_url
 from ..geo import Boundaries, load_boundaries
 from ..schema import CONTROL, FIGURES
 from ..seeds import SeedError, ensure_seeded
@@ -43,28 +43,24 @@ class Snapshot:
     control: pd.DataFrame
 
 
-def snapshot(version: int | None = None) -> Snapshot:
-    """A version's tables (the current one by default); stops the page with a clear message on database failure."""
+def open_store() -> Store:
+    """The store (seeded if new); stops the page with a clear message when the database cannot be opened."""
     url = database_url()
     try:
         store = get_store(url)
-        version = version or store.current_version()
+        store.current_version()  # reaches the database: a server that went away since is found here
+        return store
     except SeedError as exc:
         st.error(f"The seed data could not be loaded, so the database was not created.\n\n```\n{exc}\n```")
         st.stop()
     except Exception as exc:  # noqa: BLE001 - any database failure gets a sentence, not a traceback
-        st.error(
-            f"The database at {_redacted(url)} cannot be opened ({type(exc).__name__}). "
-            "Check DATABASE_URL or DASHBOARD_DB and that the server is running."
-        )
+        st.error(f"{cannot_open(url)} ({type(exc).__name__}).")
         st.stop()
-    figures, control = tables(url, version)
+
+
+def snapshot(version: int | None = None) -> Snapshot:
+    """A version's tables (the current one by default); stops the page with a clear message on database failure."""
+    store = open_store()
+    version = version or store.current_version()
+    figures, control = tables(store.url, version)
     return Snapshot(version, figures, control)
-
-
-def _redacted(url: str) -> str:
-    # Never show a password from the database URL.
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url

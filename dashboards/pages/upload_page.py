@@ -11,12 +11,11 @@ import streamlit as st
 from .. import imports
 from ..builders import tables
 from ..builders import text as t
-from ..config import database_url
 from ..ingest import Options, UnreadableFile
 from ..schema import MEASURES, POPULATION_TYPES
 from . import figures_page
 from .editor import signed_in
-from .state import get_boundaries, get_store
+from .state import get_boundaries, open_store
 
 KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
 
@@ -91,7 +90,7 @@ def render() -> None:
     st.title("Upload data")
     if not signed_in():
         return
-    store = get_store(database_url())
+    store = open_store()
     st.markdown(
         "Drop a CSV as UNHCR, IOM DTM or HDX publish it, or the project's template. Nothing changes until you "
         "confirm. **Merge** (the default): rows with the same series, as-of date and source replace the stored "
