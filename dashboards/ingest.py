@@ -446,6 +446,12 @@ def read_csv(
     blank = _blank_rows(body)
     if blank.any():  # filtering copies every column: only when there is something to drop
         body = body[~blank]
+    repeats = _header_repeats(body, header)
+    if repeats.any():  # files pasted one under the other: one problem per repeated header, not one per cell
+        problems += [Problem(int(r), None, None, "This row repeats the header: delete it (were two files pasted "
+                             "together?).") for r in body.index[repeats]]
+        body = body[~repeats]
+        ragged += int(repeats.sum())  # read, and in error
     if body.empty and not ragged:
         raise UnreadableFile("The file has a header but no rows of data: add the rows below the header.")
 
@@ -486,6 +492,17 @@ def read_csv(
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems)
+
+
+def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
+    """Rows whose cells are the header's names again."""
+    first = body.iloc[:, 0].str.strip() == header[0] if len(body.columns) else pd.Series(False, index=body.index)
+    if header[0] == "" or not first.any():  # the usual case: one column looked at
+        return pd.Series(False, index=body.index)
+    same = first.copy()
+    for position, name in enumerate(header):
+        same &= (body.iloc[:, position].str.strip() == name).to_numpy()
+    return same
 
 
 def _one_column(header: str) -> None:
@@ -631,7 +648,7 @@ def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, n
             empty = frame[column.name].astype("str").str.strip() == ""
             if empty.any():
                 frame[column.name] = frame[column.name].astype("str").where(~empty, value)
-                source = "the form" if column.name in given else "the file's format"
+                source = "the options given with the file" if column.name in given else "the file's format"
                 notes.append(f"{column.name} was empty and set to '{value}' from {source}.")
     if table is FIGURES and frame["origin_country"].eq("").all() and len(frame):
         frame["origin_country"] = "COD"
