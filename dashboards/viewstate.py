@@ -7,11 +7,13 @@ page: it falls back to its default and the page says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 LAYER_KEYS = ("control", "flows", "idps")
+NO_LAYERS = "none"  # layers=none: every layer off
 STALE_AFTER = timedelta(days=30)
 
 
@@ -48,17 +50,19 @@ def parse(
         try:
             wanted = date.fromisoformat(raw)
         except ValueError:
-            notices.append(f"'{raw}' is not a date (YYYY-MM-DD): showing the latest date instead.")
-        else:
-            if span[0] <= wanted <= span[1]:
-                on = wanted
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+                notices.append(f"{raw} is not a day of the calendar: showing the latest date instead.")
             else:
-                notices.append(
-                    f"{raw} is outside the data ({span[0]} to {span[1]}): showing the latest date instead."
-                )
+                notices.append(f"'{raw}' is not a date (YYYY-MM-DD): showing the latest date instead.")
+        else:
+            # Outside the data: the nearest end of it, the first date for a date before it.
+            on = min(max(wanted, span[0]), span[1])
+            if on != wanted:
+                which = "first" if wanted < span[0] else "latest"
+                notices.append(f"{raw} is outside the data ({span[0]} to {span[1]}): showing the {which} date instead.")
     layers = LAYER_KEYS
     if "layers" in params:
-        given = [v for v in params["layers"] if v]
+        given = [v for v in params["layers"] if v and v != NO_LAYERS]
         unknown = [v for v in given if v not in LAYER_KEYS]
         if unknown:
             notices.append(f"Unknown layer(s) {', '.join(unknown)} ignored; layers are {', '.join(LAYER_KEYS)}.")
@@ -73,13 +77,19 @@ def _first(params: dict[str, list[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
+def query(state: ViewState, version: int | None) -> dict[str, str | list[str]]:
+    """The query parameters that describe this view (version only when pinned), as the address bar holds them."""
+    return {
+        **({"version": str(version)} if version else {}),
+        "date": state.on.isoformat(),
+        "layers": list(state.layers) or [NO_LAYERS],  # an absent parameter would mean all layers
+        **({"focus": state.focus} if state.focus else {}),
+    }
+
+
 def share_url(base: str, state: ViewState, version: int) -> str:
     """The link that reproduces this view for someone else, pinned to the version on screen."""
-    query = [("version", str(version)), ("date", state.on.isoformat())]
-    query += [("layers", layer) for layer in state.layers]
-    if state.focus:
-        query.append(("focus", state.focus))
-    return f"{base}?{urlencode(query)}"
+    return f"{base}?{urlencode(query(state, version), doseq=True)}"
 
 
 def is_stale(as_of, on: date) -> bool:

@@ -11,9 +11,26 @@ def test_valid_parameters_set_the_view():
 
 
 def test_each_invalid_parameter_falls_back_to_its_default_with_a_notice():
-    v = parse({"version": ["7"], "date": ["1999-01-01"], "layers": ["bogus"]}, versions=[1, 2], span=SPAN)
+    v = parse({"version": ["7"], "date": ["2030-01-01"], "layers": ["bogus"]}, versions=[1, 2], span=SPAN)
     assert (v.version, v.on, v.layers) == (None, SPAN[1], ("control", "flows", "idps"))
     assert len(v.notices) == 3
+
+
+def test_a_date_outside_the_data_goes_to_its_nearest_end_and_an_impossible_day_is_named():
+    early = parse({"date": ["1999-01-01"]}, versions=[1], span=SPAN)
+    assert early.on == SPAN[0] and early.notices == [
+        "1999-01-01 is outside the data (2022-06-13 to 2025-12-23): showing the first date instead."]
+    impossible = parse({"date": ["2025-02-30"]}, versions=[1], span=SPAN)
+    assert impossible.on == SPAN[1]
+    assert impossible.notices == ["2025-02-30 is not a day of the calendar: showing the latest date instead."]
+
+
+def test_every_layer_off_survives_the_round_trip_through_a_link():
+    off = ViewState(None, date(2025, 1, 28), ())
+    url = share_url("http://host/", off, 3)
+    assert url == "http://host/?version=3&date=2025-01-28&layers=none"
+    params = {"version": ["3"], "date": ["2025-01-28"], "layers": ["none"]}
+    assert parse(params, versions=[3], span=SPAN).layers == () and not parse(params, versions=[3], span=SPAN).notices
 
 
 def test_no_parameters_mean_latest_everything():
@@ -24,6 +41,8 @@ def test_no_parameters_mean_latest_everything():
 def test_a_share_link_pins_version_date_and_layers():
     url = share_url("http://host/", ViewState(None, date(2025, 1, 28), ("control",)), 3)
     assert url == "http://host/?version=3&date=2025-01-28&layers=control"
+    both = share_url("http://host/", ViewState(None, date(2025, 1, 28), ("control", "idps"), focus="BDI"), 3)
+    assert both == "http://host/?version=3&date=2025-01-28&layers=control&layers=idps&focus=BDI"
 
 
 def test_more_than_30_days_old_is_stale():

@@ -182,9 +182,7 @@ def render() -> None:
                              format_func=lambda p: "The whole region" if p is None else places[p])
     layers = tuple(l for l in LAYERS if l in shown)
     view.on, view.layers, view.focus = on, layers, focus
-    st.query_params.from_dict({**({"version": str(view.version)} if view.version else {}),
-                               "date": on.isoformat(), "layers": list(layers),
-                               **({"focus": focus} if focus else {})})
+    st.query_params.from_dict(viewstate.query(view, view.version))
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "

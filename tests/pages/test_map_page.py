@@ -97,7 +97,7 @@ def test_invalid_url_parameters_fall_back_and_say_so(app_env):
     at.run()
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
-    assert "no data version '999'" in warnings and "not a date" in warnings and "nonsense" in warnings
+    assert "no data version '999'" in warnings and "not a day of the calendar" in warnings and "nonsense" in warnings
     assert str(at.slider(key="date").value) == "2025-12-23"
 
 
@@ -123,3 +123,16 @@ def test_focusing_on_a_country_centres_the_map_without_changing_the_base_map(app
     assert args["zoom"] == 7 and -4.5 < args["center"][0] < -2.3
     at.selectbox(key="focus").set_value(None).run()
     assert component_args(at)["center"] is None and component_args(at)["key"] == args["key"]
+
+
+def test_turning_every_layer_off_is_kept_in_the_address(app_env):
+    at = map_apptest()
+    at.run()
+    at.pills(key="layers").set_value([]).run()
+    assert not at.exception
+    assert at.query_params["layers"] in ("none", ["none"])  # not dropped: a dropped parameter means all layers
+    reopened = map_apptest()
+    reopened.query_params["layers"] = "none"
+    reopened.run()
+    assert not reopened.exception and not reopened.warning
+    assert list(reopened.pills(key="layers").value) == []
