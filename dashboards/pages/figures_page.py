@@ -13,7 +13,7 @@ from .state import get_boundaries, snapshot
 def column_config() -> dict:
     """How tables made by tables.figures_display show their figures and links."""
     return {
-        "Figure": st.column_config.NumberColumn(format="localized"),
+        "Figure": st.column_config.NumberColumn(format="localized", width=100),  # room for 2,000,000
         "Link": st.column_config.LinkColumn(display_text="source"),
     }
 

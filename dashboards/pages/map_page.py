@@ -178,7 +178,7 @@ def render() -> None:
         )
         tiles = st.toggle("Online map tiles (needs internet)", value=False, key="tiles")
         places = _focus_places()
-        focus = st.selectbox("Focus on", [None, *places], key="focus",
+        focus = st.selectbox("Focus on", [None, *places], key="focus", placeholder="The whole region",
                              format_func=lambda p: "The whole region" if p is None else places[p])
     layers = tuple(l for l in LAYERS if l in shown)
     view.on, view.layers, view.focus = on, layers, focus
