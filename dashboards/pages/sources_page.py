@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..builders import docs
-from ..config import BOUNDARIES_DIR
+from ..config import BOUNDARIES_DIR, SEEDS_DIR
 from ..schema import CONTROL, FIGURES, REGION_CODES
 from .state import snapshot
 
@@ -17,7 +17,8 @@ def render() -> None:
         """
 **Displacement figures and control events** start from a curated table of public reports
 (UN agencies, IOM DTM, governments, news agencies), each row with its publisher, title, link and
-as-of date; editors add newer files. The project's curation notes are in `seeds/CURATION.md`.
+as-of date; editors add newer files. How each seed row was checked and corrected is in the curation
+log below.
 Facts are cited to their publishers; the dashboard's own code and text are the project's.
 
 **Boundaries** are Natural Earth (public domain), simplified for the web; see below.
@@ -39,6 +40,10 @@ Facts are cited to their publishers; the dashboard's own code and text are the p
     st.markdown("Codes used for groups of countries: " + "; ".join(f"`{k}` = {v}" for k, v in REGION_CODES.items()))
     st.subheader("Who the data cites")
     st.dataframe(docs.source_summary(snap.figures, snap.control), hide_index=True, width="stretch")
+    curation = SEEDS_DIR / "CURATION.md"
+    if curation.exists():
+        with st.expander("Curation log of the seed tables (seeds/CURATION.md)", expanded=False):
+            st.markdown(curation.read_text(encoding="utf-8"))
     st.subheader("Boundaries")
     sources = BOUNDARIES_DIR / "SOURCES.md"
     if sources.exists():

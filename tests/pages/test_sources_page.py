@@ -18,3 +18,9 @@ def test_the_embed_snippet_is_documented(app_env):
     at = run_page("dashboards.pages.sources_page")
     snippet = next(c.value for c in at.code if "<iframe" in c.value)
     assert "embed=true" in snippet and 'title="' in snippet
+
+
+def test_the_curation_log_is_readable_on_the_page(app_env):
+    at = run_page("dashboards.pages.sources_page")
+    [log] = [e for e in at.expander if e.label.startswith("Curation log")]
+    assert "Kanyabayonga" in " ".join(m.value for m in log.markdown)
