@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import folium
 from branca.element import Element
 
@@ -18,7 +20,12 @@ def standalone_html(m: folium.Map, groups: list[folium.FeatureGroup], title: str
     )
     root = m.get_root()
     root.header.add_child(Element(inline), name="inline_assets", index=0)
-    root.header.add_child(Element(f"<title>{title}</title>"), name="title")
+    root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
+    # Saved to disk and opened weeks later, the page itself must say which date and data version it shows.
+    root.html.add_child(Element(
+        f'<div class="standalone-title" style="position:fixed;top:10px;left:60px;z-index:1000;background:#fff;'
+        f'padding:4px 8px;border:1px solid #888;font:14px sans-serif">{html.escape(title)}</div>'
+    ), name="visible_title")
     for group in groups:
         group.add_to(m)
     return root.render()

@@ -191,7 +191,7 @@ def render() -> None:
         _headline(shown_view.headline, names)
     point = _focus_point(focus)
     show(shown_view.component, center=point, zoom=7 if point else None)
-    if shown_view.unmapped:
+    if shown_view.unmapped and "control" in layers:
         st.caption(
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
             f"not on the map: {', '.join(shown_view.unmapped)}. See the Control page."
