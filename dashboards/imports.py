@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -18,7 +18,7 @@ from .ingest import ROW, Options, Parsed, read_csv
 from .problems import errors
 from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
 from .store import Mode, Preview, Store, VersionInfo
-from .validate import Validated, validate
+from .validate import Validated, option_problems, validate
 from .viewmodel import latest_per_series
 
 KINDS: dict[str, Table] = {"figures": FIGURES, "control": CONTROL}
@@ -109,7 +109,11 @@ def check(
     """
     table = KINDS[kind]
     progress(0.0, f"Reading {len(data) / 1e6:.1f} MB")
-    parsed = read_csv(data, table, options)
+    options = options or Options()
+    given_wrong = option_problems(table, options)
+    # A wrong value is said once, for the option, and not spread into every row it would have filled.
+    parsed = read_csv(data, table, replace(options, **{p.column: None for p in given_wrong}))
+    parsed.problems += given_wrong
     progress(0.3, f"Checking {rows(len(parsed.frame))}")
     current = store.read(table) if store is not None else None
     validated = validate(parsed, today=today, current=current)

@@ -357,6 +357,27 @@ def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | N
     return problems
 
 
+def option_problems(table: Table, options) -> list[Problem]:
+    """Problems with the values an editor gave with the file (form fields, command-line options), said once.
+
+    Checked like the cells they fill, so that a mistyped 'counted since' is one problem, not one per row.
+    """
+    problems: list[Problem] = []
+    for name, value in vars(options).items():
+        if value in (None, "") or name not in table.names:
+            continue
+        column = table.column(name)
+        text = pd.Series([str(value).strip()], dtype="str")
+        typed, failures = _typed_distinct(column, text)
+        messages = [message for bad, message in failures if bool(bad.iloc[0])]
+        if column.allowed and typed.iloc[0] not in column.allowed:
+            messages.append(f"is not allowed: use one of {', '.join(column.allowed)}.")
+        if name == "source_url" and not re.fullmatch(_URL.pattern, text.iloc[0], re.IGNORECASE):
+            messages.append("is not a web address: it must start with http:// or https://.")
+        problems += [Problem(None, name, str(value), f"(given with the file) {m}") for m in messages]
+    return problems
+
+
 def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame | None = None) -> Validated:
     """Type every cell and check every rule; return the valid rows and all problems."""
     today = today or date.today()

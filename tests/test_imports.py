@@ -136,3 +136,16 @@ def test_the_page_offers_to_skip_rows_only_where_the_import_would_then_go_ahead(
     assert imports.refusal(only_bad, mode="merge", valid_rows_only=True) == (
         "No valid rows to import: fix the problems and check the file again.")
     assert not imports.can_skip_rows(clean, mode="merge") and imports.refusal(clean, mode="replace") is None
+
+
+def test_a_wrong_value_given_with_the_file_is_one_problem_not_one_per_row(seeded):
+    from dashboards.ingest import Options
+
+    series = b"Refugees in Burundi\ndate;individuals\n2025-02-10;9000\n2025-02-17;9500\n2025-02-24;9900\n"
+    wrong = Options("Burundi", "refugees", "flow", "01-02-2025x", source_url="www.unhcr.org")
+    checked = imports.check(series, "figures", store=seeded, options=wrong)
+    assert [(p.row, p.column, p.value) for p in checked.errors] == [
+        (None, "period_start", "01-02-2025x"), (None, "source_url", "www.unhcr.org")]
+    assert all(p.message.startswith("(given with the file) is not a") for p in checked.errors)
+    right = Options("Burundi", "réfugiés", "flow", "2025-02-01")  # names and synonyms as the form accepts them
+    assert imports.check(series, "figures", store=seeded, options=right).validated.problems == []
