@@ -205,12 +205,12 @@ def render() -> None:
     st.subheader("Reported figures over time")
     st.caption("One line per series (place, population, stock or flow, counting period, scope); stocks and flows "
                "are separate lines and are never added up. The dashed line is the chosen date. Square-root scale.")
-    left, right = st.columns(2)
-    left.markdown("**People who fled abroad, by country**")
+    # One above the other, each the page's width: side by side, half a column cuts every legend label.
     abroad, inside = timelines(database_url(), snap.version, on)
-    left.vega_lite_chart(abroad, width="stretch")
-    right.markdown("**Internally displaced people, by province**")
-    right.vega_lite_chart(inside, width="stretch")
+    st.markdown("**People who fled abroad, by country**")
+    st.vega_lite_chart(abroad, width="stretch")
+    st.markdown("**Internally displaced people, by province**")
+    st.vega_lite_chart(inside, width="stretch")
     with st.expander("Share this view"):
         base = st.context.url or ""
         st.code(viewstate.share_url(base, view, snap.version), language=None)

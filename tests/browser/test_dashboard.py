@@ -180,3 +180,20 @@ def test_the_page_works_embedded_in_an_iframe(watched, app_url, expected, tmp_pa
     # No menu: the editors' pages are not advertised on someone else's site.
     assert app.locator('[data-testid="stSidebarNav"]').count() == 0
     assert app.get_by_role("link", name="Upload").count() == 0
+
+
+def test_the_timelines_keep_their_plot_height_under_a_long_legend(watched, app_url):
+    from dashboards.builders.charts import HEIGHT
+
+    page, _ = open_map(watched, app_url)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(1).wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    inside = charts.nth(1)
+    inside.scroll_into_view_if_needed()
+    box = inside.bounding_box()
+    # Streamlit's default autosize fits plot and legend into HEIGHT together, squeezing the plot to a strip;
+    # the legend must come below a plot of full height, and the chart must not overflow its column.
+    assert box["height"] > HEIGHT + 200, box
+    column = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    assert box["x"] + box["width"] <= column["x"] + column["width"] + 1

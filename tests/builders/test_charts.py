@@ -18,5 +18,40 @@ def test_stocks_and_flows_of_one_country_are_separate_lines():
 def test_the_idp_chart_holds_only_internal_displacement_and_marks_the_date():
     spec = timeline(FIGS, {}, date(2025, 6, 1), cross_border=False).to_dict()
     rows = [r for d in spec["datasets"].values() for r in d if "series" in r]
-    assert rows and all(": internally displaced people" in r["series"] for r in rows)
+    idps = FIGS[(FIGS["destination_country"] == "COD") & (FIGS["population_type"] == "idps")]
+    assert sorted(r["figure"] for r in rows) == sorted(float(f) for f in idps["figure"])
     assert any(r.get("as of", "").startswith("2025-06-01") for d in spec["datasets"].values() for r in d)
+
+
+def _series(spec):
+    return {r["series"] for d in spec["datasets"].values() for r in d if "series" in r}
+
+
+def test_a_national_row_with_no_province_is_labelled_by_its_country_not_nan():
+    national = FIGS[(FIGS["destination_country"] == "COD") & FIGS["destination_admin1"].isna()
+                    & (FIGS["population_type"] == "idps")]
+    assert not national.empty  # the seeds hold national IDP totals
+    series = _series(timeline(FIGS, {"COD": "DR Congo"}, date(2026, 1, 1), cross_border=False).to_dict())
+    assert not any("nan" in s.lower().split(":")[0] for s in series)
+    assert any(s.startswith("DR Congo: stock") for s in series)
+
+
+def test_the_plot_keeps_its_height_and_the_legend_lists_every_series_in_one_column():
+    spec = timeline(FIGS, {}, date(2026, 1, 1), cross_border=False).to_dict()
+    # Streamlit only fills in its own autosize ("fit", which squeezes the plot under a long legend) when
+    # the spec has none: ours fits the width only.
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["height"] >= 300
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["legend"]["columns"] == 1 and color["legend"]["symbolLimit"] == 0
+    assert color["scale"]["scheme"] == "tableau20"
+    assert len(_series(spec)) <= 20  # one colour each; more would repeat a colour
+
+
+def test_idp_labels_leave_out_the_population_the_chart_title_gives_and_flows_are_dashed():
+    spec = timeline(FIGS, {}, date(2026, 1, 1), cross_border=False).to_dict()
+    assert not any("internally displaced" in s for s in _series(spec))
+    dash = spec["layer"][0]["encoding"]["strokeDash"]
+    assert dash["field"] == "measure" and dash["scale"]["domain"] == ["stock", "flow"]
+    abroad = _series(timeline(FIGS, {"BDI": "Burundi"}, date(2026, 1, 1), cross_border=True).to_dict())
+    assert any(s.startswith("Burundi: refugees,") for s in abroad)
