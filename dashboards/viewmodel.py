@@ -117,10 +117,24 @@ def control_at(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
 
     since = events.groupby(key, sort=False)[["date", "controlled_by"]].apply(run_start)
     latest["since"] = since
-    # A coordinate may come with any event of the locality; use the latest one given.
-    coords = events.dropna(subset=["lat", "lon"]).groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
-    latest[["lat", "lon", "coord_source"]] = coords.reindex(latest.index)
+    latest[["lat", "lon", "coord_source"]] = place_coordinates(control, on).reindex(latest.index)
     return latest.reset_index().sort_values(["province", "locality"]).reset_index(drop=True)
+
+
+def place_coordinates(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
+    """Each locality's sourced coordinate, indexed by (locality, province).
+
+    A town does not move: a coordinate given with any event of the locality places it. The latest one given
+    on or before the date is used, else the earliest given later (a town whose first event came without a
+    coordinate is still placed, by the coordinate and source a later event gave). Nothing is made up: a
+    locality that never had a coordinate has none.
+    """
+    key = ["locality", "province"]
+    given = control.dropna(subset=["lat", "lon"]).sort_values("date", kind="stable")
+    if on is not None:
+        before = given["date"] <= pd.Timestamp(on)
+        given = pd.concat([given[~before].iloc[::-1], given[before]])  # later ones first, reversed
+    return given.groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
 
 
 def mapped(state: pd.DataFrame) -> pd.DataFrame:

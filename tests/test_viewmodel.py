@@ -103,3 +103,21 @@ def test_stocks_and_flows_are_separate_series():
 
 def test_the_date_range_spans_both_tables():
     assert vm.date_range(FIGS, CTRL) == (date(2023, 10, 7), date(2025, 12, 19))
+
+
+def test_a_town_first_reported_without_a_coordinate_is_placed_by_the_one_a_later_event_gave():
+    later = frame(CONTROL, "\n".join([
+        CONTROL_HEADER,
+        "2025-12-20,Kiliba,Uvira,South Kivu,-3.22,29.15,GeoNames,FARDC,retaken,G,T,https://e.org/i,,",
+        "2025-12-22,Kiliba,Uvira,South Kivu,-3.23,29.16,OCHA,FARDC,retaken,H,T,https://e.org/j,,",
+    ]))
+    both = pd.concat([CTRL, later], ignore_index=True)
+    before = vm.control_at(both, date(2025, 12, 15)).set_index("locality").loc["Kiliba"]
+    # On 15 December only the coordinate-less event had happened: the earliest coordinate given later places it.
+    assert before["controlled_by"] == "M23/AFC"
+    assert (before["lat"], before["lon"], before["coord_source"]) == (-3.22, 29.15, "GeoNames")
+    # Once coordinates exist on or before the date, the latest of them is used.
+    after = vm.control_at(both, date(2025, 12, 31)).set_index("locality").loc["Kiliba"]
+    assert (after["lat"], after["lon"], after["coord_source"]) == (-3.23, 29.16, "OCHA")
+    # A locality that never had one stays off the map.
+    assert list(vm.unmapped(vm.control_at(CTRL))["locality"]) == ["Kiliba"]
