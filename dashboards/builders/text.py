@@ -30,6 +30,19 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True).translate(_JS_LITERAL)
 
 
+# Streamlit renders captions, messages and help texts as Markdown with its own extensions: $...$ is
+# mathematics, :red[...] colours, :smile: an emoji, [x](y) a link. Any ASCII punctuation may be
+# backslash-escaped in Markdown and then shows as itself.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|$:~="})
+
+
+def md(value) -> str:
+    """Text from the data or an uploaded file, safe inside a Streamlit Markdown string: shown as written."""
+    if blank(value):
+        return ""
+    return str(value).translate(_MARKDOWN)
+
+
 def blank(value) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or value == ""
 

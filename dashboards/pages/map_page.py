@@ -10,6 +10,7 @@ import streamlit as st
 
 from .. import viewmodel as vm
 from .. import viewstate
+from ..viewstate import is_stale
 from ..builders import charts, maps
 from ..builders.standalone import standalone_html
 from ..builders import text as t
@@ -78,14 +79,17 @@ def timelines(url: str, version: int | None, on: date) -> tuple[dict, dict]:
             charts.timeline(figures, names, on, cross_border=False).to_dict())
 
 
-def _headline(head: vm.Headline, names: dict[str, str]) -> None:
+def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
     st.subheader("People who fled abroad since 1 January 2025")
+    if pd.Timestamp(on) < vm.HEADLINE_START:
+        st.caption(f"On {t.fmt_date(on)} this count had not begun: it runs from 1 January 2025. "
+                   "Move the date to 2025 or later to see it; the map below shows the situation on the date chosen.")
     cards = list(head.by_country.iterrows())
     columns = st.columns(max(1, len(cards) + (1 if head.sourced_total is not None else 0)))
     for column, (_, row) in zip(columns, cards):
-        _card(column, t.place(row["destination_country"], names), row, names)
+        _card(column, t.md(t.place(row["destination_country"], names)), row, names, on)
     if head.sourced_total is not None:
-        _card(columns[-1], "All neighbouring countries", head.sourced_total, names)
+        _card(columns[-1], "All neighbouring countries", head.sourced_total, names, on)
     notes = []
     if len(head.by_country) > 1:
         dates = head.by_country["as_of"]
@@ -96,20 +100,21 @@ def _headline(head: vm.Headline, names: dict[str, str]) -> None:
         )
     for _, row in head.without_series.iterrows():
         notes.append(
-            f"{t.place(row['destination_country'], names)}: no 'since 1 January 2025' count in the data; "
-            f"latest figure {t.figure_sentence(row, names)} ({row['source_org']})."
+            f"{t.md(t.place(row['destination_country'], names))}: no 'since 1 January 2025' count in the data; "
+            f"latest figure {t.md(t.figure_sentence(row, names))} ({t.md(row['source_org'])})."
         )
     if notes:
         st.caption(" ".join(notes))
 
 
-def _card(column, label: str, row: pd.Series, names: dict[str, str]) -> None:
+def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -> None:
     column.metric(
         label,
         t.fmt_int(row["figure"]),
-        help=f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}",
+        help=t.md(f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}"),
     )
-    column.caption(f"as of {t.fmt_date(row['as_of'])} · {row['source_org']}")
+    old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
+    column.caption(f"as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
 
 
 def _focus_places() -> dict[str, str]:
@@ -188,13 +193,13 @@ def render() -> None:
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                "more than 30 days older than this date are marked as old.")
     with headline:
-        _headline(shown_view.headline, names)
+        _headline(shown_view.headline, names, on)
     point = _focus_point(focus)
     show(shown_view.component, center=point, zoom=7 if point else None)
     if shown_view.unmapped and "control" in layers:
         st.caption(
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
-            f"not on the map: {', '.join(shown_view.unmapped)}. See the Control page."
+            f"not on the map: {t.md(', '.join(shown_view.unmapped))}. See the Control page."
         )
     st.download_button(
         "Download this map (HTML file that works offline)",

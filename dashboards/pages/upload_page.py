@@ -23,7 +23,7 @@ KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
 def _progress_to(bar, name: str) -> imports.Progress:
     """A progress callback that moves a Streamlit progress bar, saying which step runs."""
     def report(done: float, what: str) -> None:
-        bar.progress(min(max(done, 0.0), 1.0), text=f"{name}: {what}…")
+        bar.progress(min(max(done, 0.0), 1.0), text=f"{t.md(name)}: {what}…")
     return report
 
 
@@ -49,9 +49,9 @@ def _show_check(checked: imports.Checked) -> None:
     st.table(pd.DataFrame(checked.summary().items(), columns=["", "value"]).set_index(""))
     renamed = {k: v for k, v in checked.parsed.column_map.items() if k != v}
     if renamed:
-        st.caption("Columns read under another name: " + "; ".join(f"{k} → {v}" for k, v in renamed.items()))
+        st.caption("Columns read under another name: " + t.md("; ".join(f"{k} → {v}" for k, v in renamed.items())))
     for note in checked.parsed.notes:
-        st.caption(note)
+        st.caption(t.md(note))
 
     problems = checked.validated.problems
     if problems:
@@ -118,9 +118,9 @@ def render() -> None:
                                     progress=_progress_to(bar, upload.name))
         except UnreadableFile as exc:
             bar.empty()
-            st.error(str(exc))
+            st.error(t.md(exc))
             return
-        bar.progress(1.0, text=f"{upload.name}: checked {imports.rows(checked.parsed.rows_read)} in "
+        bar.progress(1.0, text=f"{t.md(upload.name)}: checked {imports.rows(checked.parsed.rows_read)} in "
                                f"{time.perf_counter() - started:.1f} s")
         st.session_state["checked"] = checked
         st.session_state["checked_key"] = fingerprint
@@ -143,7 +143,7 @@ def render() -> None:
             info = imports.apply(checked, store, mode=mode, valid_rows_only=valid_only, editor="editor (web)",
                                  note=note or None, progress=_progress_to(bar, upload.name))
         except imports.ImportRefused as exc:
-            st.error(str(exc))
+            st.error(t.md(exc))
             return
         st.session_state.pop("checked_key", None)
         st.session_state["imported"] = (

@@ -84,6 +84,15 @@ def test_hostile_text_in_the_data_shows_as_text_and_runs_nothing(watched, app_ur
     assert found, "the hostile row should be on the map"
     assert any("<img src=x onerror=alert(1)>" in f["text"] for f in found)
     assert all(f["imgs"] == 0 for f in found)
+    # Outside the map too: the headline card of the hostile figure shows its source as written, not as
+    # HTML or Markdown (Streamlit would otherwise drop the tag).
+    written = "<img src=x onerror=alert(7)> [see](https://evil.example) $x^2$ :red[!]"
+    card = page.locator('[data-testid="stCaptionContainer"]', has_text=written)
+    assert card.count() == 1
+    assert card.locator("img, .katex").count() == 0
+    # A bare address may be made clickable, but only as itself: no words hide where a link goes.
+    links = card.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href')])")
+    assert all(text == href for text, href in links), links
     assert watched.dialogs == []
 
 

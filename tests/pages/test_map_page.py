@@ -136,3 +136,39 @@ def test_turning_every_layer_off_is_kept_in_the_address(app_env):
     reopened.run()
     assert not reopened.exception and not reopened.warning
     assert list(reopened.pills(key="layers").value) == []
+
+
+def test_a_headline_figure_older_than_30_days_before_the_date_is_marked_old(app_env):
+    at = map_apptest()
+    at.query_params["date"] = "2025-12-23"
+    at.run()
+    captions = [c.value for c in at.caption]
+    burundi = next(c for c in captions if c.startswith("as of 31 Mar 2025"))
+    assert ":orange-badge[older than 30 days before the chosen date]" in burundi
+    at = map_apptest()
+    at.query_params["date"] = "2025-04-15"
+    at.run()
+    burundi = next(c.value for c in at.caption if c.value.startswith("as of 31 Mar 2025"))
+    assert "older than" not in burundi
+
+
+def test_before_2025_the_headline_says_its_count_had_not_begun(app_env):
+    at = map_apptest()
+    at.query_params["date"] = "2024-06-01"
+    at.run()
+    assert not at.exception
+    assert any("this count had not begun" in c.value for c in at.caption)
+    assert not [m for m in at.metric]
+    at = map_apptest()
+    at.query_params["date"] = "2025-06-01"
+    at.run()
+    assert not any("had not begun" in c.value for c in at.caption)
+
+
+def test_text_from_the_data_cannot_format_the_page(app_env):
+    from dashboards.builders import text as t
+
+    shown = t.md("UNHCR $x$ :red[!] [link](https://evil.example) **b**")
+    # Every Markdown sign is escaped, so Streamlit shows the text exactly as written.
+    for sign in "$:[]()*":
+        assert shown.count("\\" + sign) == "UNHCR $x$ :red[!] [link](https://evil.example) **b**".count(sign)
