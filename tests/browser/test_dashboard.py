@@ -45,6 +45,21 @@ def test_the_legend_is_visible_on_the_map(watched, app_url):
     assert "M23/AFC" in legend.inner_text() and "Contested or unknown" in legend.inner_text()
 
 
+def test_the_legend_hides_no_label_folds_away_and_the_boundaries_are_credited(watched, app_url):
+    _, frame = open_map(watched, app_url)
+    frame.locator(".idp-label").first.wait_for()
+    legend = frame.locator(".map-legend").bounding_box()
+    for label in frame.locator(".idp-label, .flow-label").all():
+        box = label.bounding_box()
+        apart = (box["x"] >= legend["x"] + legend["width"] or box["x"] + box["width"] <= legend["x"]
+                 or box["y"] >= legend["y"] + legend["height"] or box["y"] + box["height"] <= legend["y"])
+        assert apart, (label.inner_text(), box, legend)
+    frame.locator(".map-legend summary").click()
+    assert not frame.locator(".map-legend .keys").first.is_visible()
+    assert frame.locator(".map-legend summary").is_visible()  # one click brings it back
+    assert "Natural Earth" in frame.locator(".leaflet-control-attribution").inner_text()
+
+
 def test_a_marker_popup_shows_its_source_and_date(watched, app_url):
     page, frame = open_map(watched, app_url)
     frame.locator("path.control-marker").last.dispatch_event("click")
