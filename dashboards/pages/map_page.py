@@ -25,6 +25,7 @@ LAYERS = {
 }
 MAP_KEY = "map"
 MAP_HEIGHT = 640
+FOCUS_ZOOM = 7  # a province or a neighbouring country fills the map
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,19 @@ def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], t
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def standalone_map(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool) -> str:
-    """The same view as one offline HTML file; built only when someone asks for it."""
+def standalone_map(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool,
+                   focus: str | None = None) -> str:
+    """The same view as one offline HTML file, centred where the page is; built only when someone asks."""
     figures, control = tables(url, version)
     boundaries = get_boundaries()
     state = vm.control_at(control, on)
     groups = _layers(figures, control, state, vm.latest_per_series(figures, on), boundaries, on, layers)
-    return standalone_html(maps.base_map(boundaries, tiles=tiles), groups,
-                           f"Eastern DR Congo on {on.isoformat()} (data version {version})")
+    point = _focus_point(focus)
+    title = f"Eastern DR Congo on {on.isoformat()} (data version {version})"
+    if point:
+        title += f", centred on {_focus_places().get(focus, focus)}"
+    return standalone_html(maps.base_map(boundaries, tiles=tiles, center=point, zoom=FOCUS_ZOOM if point else None),
+                           groups, title)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -196,7 +202,7 @@ def render() -> None:
     with headline:
         _headline(shown_view.headline, names, on)
     point = _focus_point(focus)
-    show(shown_view.component, center=point, zoom=7 if point else None)
+    show(shown_view.component, center=point, zoom=FOCUS_ZOOM if point else None)
     if shown_view.unmapped and "control" in layers:
         st.caption(
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
@@ -204,7 +210,7 @@ def render() -> None:
         )
     st.download_button(
         "Download this map (HTML file that works offline)",
-        lambda: standalone_map(database_url(), snap.version, on, layers, tiles),
+        lambda: standalone_map(database_url(), snap.version, on, layers, tiles, focus),
         file_name=f"kivu-map-{on.isoformat()}-v{snap.version}.html", mime="text/html", key="download_map",
         on_click="ignore",
     )

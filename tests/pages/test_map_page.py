@@ -177,3 +177,27 @@ def test_text_from_the_data_cannot_format_the_page(app_env):
 def test_the_layer_choices_wrap_on_a_narrow_screen_rather_than_scroll_out_of_sight(app_env):
     at = run_page(PAGE)
     assert at.button_group[0].proto.wrap is True
+
+
+def test_the_downloaded_map_keeps_the_focus_of_the_page(app_env):
+    import re
+    from datetime import date
+
+    from dashboards.builders import maps
+    from dashboards.config import database_url
+    from dashboards.geo import load_boundaries
+    from dashboards.pages import map_page
+
+    run_page(PAGE)  # creates and seeds the database
+    anchor = load_boundaries().province_anchor("South Kivu")
+    focused = map_page.standalone_map(database_url(), 1, date(2025, 12, 23), ("control",), False, "South Kivu")
+    whole = map_page.standalone_map(database_url(), 1, date(2025, 12, 23), ("control",), False)
+
+    def view(html):
+        center = re.search(r'center: \[([-\d.]+), ([-\d.]+)\]', html)
+        zoom = re.search(r'"zoom": (\d+),', html)
+        return (float(center[1]), float(center[2])), int(zoom[1])
+
+    assert view(focused) == (tuple(anchor), map_page.FOCUS_ZOOM)
+    assert "centred on South Kivu" in focused
+    assert view(whole) == (maps.CENTER, maps.ZOOM)
