@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .config import cannot_open, database_url
-from .imports import KINDS, ImportRefused, apply, check, export, template
+from .imports import KINDS, ImportRefused, NothingToImport, apply, can_skip_rows, check, export, template
 from .ingest import Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
 from .seeds import SeedError, ensure_seeded
@@ -93,8 +93,13 @@ def cmd_import(args) -> int:
         info = apply(checked, store, mode="replace" if args.replace else "merge",
                      valid_rows_only=args.valid_rows_only, editor=args.editor, note=args.note,
                      progress=_progress(args))
+    except NothingToImport as exc:  # the data already is as the file says: not a failure
+        print(f"not imported: {exc} The current version stays {store.current_version()}.", file=sys.stderr)
+        return 0
     except ImportRefused as exc:
-        print(f"not imported: {exc}", file=sys.stderr)
+        hint = (f" To import the {len(checked.validated.frame):,} valid row(s), add --valid-rows-only."
+                if can_skip_rows(checked, mode="replace" if args.replace else "merge") else "")
+        print(f"not imported: {exc}{hint}", file=sys.stderr)
         return 1
     print(info.id)
     print(f"version {info.id}: {info.added} added, {info.changed} changed, {info.unchanged} unchanged, "
@@ -136,6 +141,8 @@ def cmd_revert(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     print(info.id)
+    print(f"version {info.id}: the data is now as in version {args.version} ({info.added} added, {info.changed} "
+          f"changed, {info.unchanged} unchanged, {info.removed} removed)", file=sys.stderr)
     return 0
 
 
@@ -145,7 +152,12 @@ def cmd_template(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m dashboards", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m dashboards",
+        description="Check, import, list, export and revert the dashboard's data (the same code as the Upload and "
+                    "History pages). Uses DATABASE_URL when set, else DASHBOARD_DB or var/dashboard.sqlite.",
+        epilog="Exit codes: 0 done (or nothing to change), 1 the file has problems, 2 bad usage, unreadable file "
+               "or database.")
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check a file and print every problem; store nothing")
     _file_options(v)
@@ -160,16 +172,16 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("versions", help="list every version").set_defaults(run=cmd_versions)
     e = sub.add_parser("export", help="write a table as it was in a version")
     e.add_argument("--version", type=int, help="version id (default: current)")
-    e.add_argument("--kind", choices=list(KINDS), default="figures")
+    e.add_argument("--kind", choices=list(KINDS), default="figures", help="which table (default: figures)")
     e.add_argument("--hxl", action="store_true", help="add the HXL hashtag row")
     e.add_argument("-o", "--output", help="file to write (default: standard output)")
     e.set_defaults(run=cmd_export)
     r = sub.add_parser("revert", help="make a new version equal to an earlier one")
-    r.add_argument("version", type=int)
-    r.add_argument("--editor", default="command line")
+    r.add_argument("version", type=int, help="the version whose data becomes current again (see 'versions')")
+    r.add_argument("--editor", default="command line", help="who reverts (kept with the new version)")
     r.set_defaults(run=cmd_revert)
     t = sub.add_parser("template", help="print the CSV template with its HXL row and an example")
-    t.add_argument("--kind", choices=list(KINDS), default="figures")
+    t.add_argument("--kind", choices=list(KINDS), default="figures", help="which table (default: figures)")
     t.set_defaults(run=cmd_template)
     return p
 

@@ -41,6 +41,10 @@ class ImportRefused(ValueError):
     """The import cannot go ahead as asked; the message says why and what to do."""
 
 
+class NothingToImport(ImportRefused):
+    """The file holds only rows already in the current data: a new version would change nothing."""
+
+
 @dataclass
 class Checked:
     """A file read, validated against the current data, and the change it would make."""
@@ -128,6 +132,12 @@ def check(
     return Checked(table, file_name, data, parsed, validated, preview, new_latest)
 
 
+def changes_nothing(checked: Checked) -> bool:
+    """Whether importing the valid rows would leave the current data exactly as it is."""
+    preview = checked.preview
+    return preview is not None and not (preview.added or preview.changed or preview.removed)
+
+
 def can_skip_rows(checked: Checked, *, mode: Mode) -> bool:
     """Whether importing only the valid rows is an option: some rows have errors, others are fine, and it is a merge."""
     return bool(checked.errors) and mode == "merge" and not checked.validated.frame.empty
@@ -143,6 +153,9 @@ def refusal(checked: Checked, *, mode: Mode, valid_rows_only: bool = False) -> s
     if checked.errors and not valid_rows_only:
         return (f"The file has {len(checked.errors)} problem(s) that block rows: fix them and check again, "
                 "or import only the valid rows.")
+    if changes_nothing(checked):
+        return ("Nothing to import: every row of the file is already in the current data, so a new version "
+                "would change nothing.")
     return None
 
 
@@ -159,7 +172,7 @@ def apply(
     """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
     refused = refusal(checked, mode=mode, valid_rows_only=valid_rows_only)
     if refused:
-        raise ImportRefused(refused)
+        raise (NothingToImport if changes_nothing(checked) and not checked.errors else ImportRefused)(refused)
     progress(0.0, f"Storing {rows(len(checked.validated.frame))} as a new version")
     info = store.commit(
         {checked.table: checked.validated.frame},

@@ -206,6 +206,10 @@ class Store:
             raise ValueError(f"There is no version {version_id}.")
         if version_id == self.current_version():
             raise ValueError(f"Version {version_id} is the current version: there is nothing to revert.")
+        current = self.current_version()
+        if all(self.changes(table, version_id, current).empty for table in TABLES.values()):
+            raise ValueError(f"Version {version_id} holds the same data as the current version {current}: "
+                             "there is nothing to revert.")
         old = {table: self.read(table, version_id) for table in TABLES.values()}
         return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}")
 

@@ -106,10 +106,10 @@ def test_a_downloaded_version_uploads_again_unchanged_formula_cells_included(see
     assert b"'=HYPERLINK" in exported or kind == "control"  # the export protects them ...
     checked = imports.check(exported, kind, store=seeded, mode="replace")
     assert checked.validated.problems == []
-    info = imports.apply(checked, seeded, mode="replace")
-    assert (info.added, info.changed, info.removed) == (0, 0, 0)  # ... and the import reads them back as stored
+    preview = checked.preview  # ... and the import reads them back as stored: nothing would change
+    assert (preview.added, preview.changed, preview.removed) == (0, 0, 0) and preview.unchanged > 0
+    assert imports.refusal(checked, mode="replace").startswith("Nothing to import")
     table = imports.KINDS[kind]
-    pd.testing.assert_frame_equal(seeded.read(table), seeded.read(table, version=info.id - 1))
     if kind == "figures":
         assert '=HYPERLINK("http://evil.example","click")' in set(seeded.read(table)["source_org"])
 
@@ -149,3 +149,15 @@ def test_a_wrong_value_given_with_the_file_is_one_problem_not_one_per_row(seeded
     assert all(p.message.startswith("(given with the file) is not a") for p in checked.errors)
     right = Options("Burundi", "réfugiés", "flow", "2025-02-01")  # names and synonyms as the form accepts them
     assert imports.check(series, "figures", store=seeded, options=right).validated.problems == []
+
+
+def test_a_file_or_a_revert_that_changes_nothing_makes_no_version(seeded):
+    imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
+    versions = len(seeded.version_list())
+    again = imports.check(csv(NEW), "figures", store=seeded)
+    with pytest.raises(imports.ImportRefused, match="Nothing to import"):
+        imports.apply(again, seeded)
+    seeded.revert(1)  # back to the seeds: a new version, holding what version 1 holds
+    with pytest.raises(ValueError, match="Version 1 holds the same data as the current version 3"):
+        seeded.revert(1)
+    assert len(seeded.version_list()) == versions + 1

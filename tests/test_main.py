@@ -50,6 +50,7 @@ def test_bad_usage_and_unreadable_files_exit_2_without_a_traceback(cli, tmp_path
 def test_import_prints_the_new_version_and_stores_nothing_on_failure(cli, tmp_path):
     failed = cli("import", write(tmp_path, "bad.csv", NEW, BAD))
     assert failed.returncode == 1 and failed.stdout == ""
+    assert "add --valid-rows-only" in failed.stderr  # the command line names its own way out
     assert cli("versions").stdout.count("\n") == 2  # header and the seed version
     ok = cli("import", write(tmp_path, "bad.csv", NEW, BAD), "--valid-rows-only", "--note", "first")
     assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "2"
@@ -60,7 +61,11 @@ def test_export_and_revert_reach_any_version(cli, tmp_path):
     cli("import", write(tmp_path, "new.csv", NEW))
     assert "91234" in cli("export", "--version", 2).stdout
     assert "91234" not in cli("export", "--version", 1).stdout
-    assert cli("revert", 1).stdout.strip() == "3"
+    reverted = cli("revert", 1)
+    assert reverted.stdout.strip() == "3"
+    assert "version 3: the data is now as in version 1 (0 added, 0 changed" in reverted.stderr
+    again = cli("revert", 1)  # version 3 holds what version 1 holds
+    assert again.returncode == 2 and "holds the same data as the current version 3" in again.stderr
     assert "91234" not in cli("export").stdout
     out = tmp_path / "out.csv"
     assert cli("export", "--hxl", "--kind", "control", "-o", out).returncode == 0
@@ -118,3 +123,12 @@ def test_validate_and_import_agree_on_a_file_with_no_rows(cli, tmp_path):
     for command in ("validate", "import"):
         out = cli(command, empty)
         assert out.returncode == 2 and "no rows of data" in out.stderr
+
+
+def test_importing_a_file_already_in_the_data_changes_nothing_and_is_not_a_failure(cli, tmp_path):
+    path = write(tmp_path, "new.csv", NEW)
+    assert cli("import", path).stdout.strip() == "2"
+    again = cli("import", path)
+    assert again.returncode == 0 and again.stdout == ""  # no version id: none was made
+    assert "Nothing to import" in again.stderr and "current version stays 2" in again.stderr
+    assert cli("versions").stdout.count("\n") == 3  # header, seeds, the one import

@@ -25,11 +25,14 @@ def render() -> None:
     ids = list(versions["id"])
     if not ids:
         return
+    # The choosers are new widgets whenever a version is added: after a revert they show the newest
+    # versions again, never a choice left over from before (which the browser would keep showing).
+    newest = ids[0]
 
     st.subheader("What changed between two versions")
     c1, c2, c3 = st.columns(3)
-    before = c1.selectbox("From version", ids, index=min(1, len(ids) - 1), key="diff_before")
-    after = c2.selectbox("To version", ids, index=0, key="diff_after")
+    before = c1.selectbox("From version", ids, index=min(1, len(ids) - 1), key=f"diff_before_{newest}")
+    after = c2.selectbox("To version", ids, index=0, key=f"diff_after_{newest}")
     kind = c3.radio("Table", list(imports.KINDS), horizontal=True, key="diff_kind")
     changes = store.changes(imports.KINDS[kind], int(before), int(after))
     st.caption(f"{len(changes)} row(s) differ.")
@@ -37,7 +40,7 @@ def render() -> None:
 
     st.subheader("Download a version")
     d1, d2 = st.columns(2)
-    version = d1.selectbox("Version", ids, key="download_version")
+    version = d1.selectbox("Version", ids, key=f"download_version_{newest}")
     which = d2.radio("Table", list(imports.KINDS), horizontal=True, key="download_kind")
     b1, b2 = st.columns(2)
     b1.download_button("CSV", imports.export(store, which, version=int(version)),
@@ -48,11 +51,15 @@ def render() -> None:
     st.subheader("Revert")
     if not signed_in():
         return
-    target = st.selectbox("Make the data as it was in version", ids[1:] or ids, key="revert_to")
-    if st.button(f"Revert to version {target} (creates a new version)", key="revert"):
-        info = store.revert(int(target), editor="editor (web)")
+    if len(ids) < 2:
+        st.caption("There is only one version: nothing to revert to.")
+        return
+    target = st.selectbox("Make the data as it was in version", ids[1:], key=f"revert_to_{newest}")
+    if st.button(f"Revert to version {target} (creates a new version)", key=f"revert_{newest}"):
+        try:
+            info = store.revert(int(target), editor="editor (web)")
+        except ValueError as exc:  # the same data as now: no empty version is made
+            st.warning(str(exc))
+            return
         st.session_state["reverted"] = f"Version {info.id} created: the data is now as in version {target}."
-        # The choosers start again from the newest versions, the new one included.
-        for key in ("diff_before", "diff_after", "download_version", "revert_to"):
-            st.session_state.pop(key, None)
         st.rerun()

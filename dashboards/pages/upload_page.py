@@ -23,7 +23,7 @@ KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
 def _progress_to(bar, name: str) -> imports.Progress:
     """A progress callback that moves a Streamlit progress bar, saying which step runs."""
     def report(done: float, what: str) -> None:
-        bar.progress(min(max(done, 0.0), 1.0), text=f"{t.md(name)}: {what}…")
+        bar.progress(min(max(done, 0.0), 1.0), text=f"{t.md(name)}: {what}" + ("" if done >= 1.0 else "…"))
     return report
 
 
@@ -125,6 +125,9 @@ def render() -> None:
         st.session_state["checked"] = checked
         st.session_state["checked_key"] = fingerprint
     checked = st.session_state["checked"]
+    if st.session_state.get("imported_key") == fingerprint:
+        # This very file was just imported: say so on every rerun; the check below now finds nothing new.
+        st.success(st.session_state["imported"])
     _show_check(checked)
 
     valid_only = False
@@ -146,6 +149,7 @@ def render() -> None:
             st.error(t.md(exc))
             return
         st.session_state.pop("checked_key", None)
+        st.session_state["imported_key"] = fingerprint
         st.session_state["imported"] = (
             f"Version {info.id} created: {info.added:,} added, {info.changed:,} changed, "
             f"{info.unchanged:,} unchanged, {info.removed:,} removed. The map shows it now."

@@ -8,7 +8,7 @@ def test_versions_are_listed_and_a_viewer_cannot_revert(app_env, monkeypatch):
     at = run_page(PAGE)
     versions = at.dataframe[0].value
     assert list(versions["mode"]) == ["seed"]
-    assert not [b for b in at.button if b.key == "revert"]
+    assert not [b for b in at.button if b.key.startswith("revert")]
 
 
 def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
@@ -23,11 +23,37 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     at.run()
     at.text_input[0].input("correct horse")
     at.button[0].click().run()
-    [revert] = [b for b in at.button if b.key == "revert"]
+    at.selectbox(key="revert_to_2").select(1).run()  # versions are listed newest first: 1 after the current 2
+    [revert] = [b for b in at.button if b.key == "revert_2"]
     revert.click().run()
     assert not at.exception
     assert store.current_version() == 3 and store.version(3)["mode"] == "revert"
     # The message survives the rerun that lists the new version, and the choosers move to it.
     assert [s.value for s in at.success] == ["Version 3 created: the data is now as in version 1."]
-    assert at.selectbox(key="diff_after").value == 3 and at.selectbox(key="download_version").value == 3
+    # New choosers, for the new list of versions: none shows a choice made before the revert.
+    assert at.selectbox(key="diff_after_3").value == 3 and at.selectbox(key="download_version_3").value == 3
+    assert at.selectbox(key="revert_to_3").value == 2
+    assert not [w for w in at.selectbox if w.key.endswith("_2")]
     assert "None" not in at.dataframe[0].value.to_string()  # empty cells are blank
+
+
+def test_a_revert_to_the_same_data_as_now_is_refused_and_makes_no_version(app_env, monkeypatch):
+    from dashboards import imports
+    from dashboards.config import database_url
+    from dashboards.store import Store
+
+    monkeypatch.setenv("DASHBOARD_EDITOR_SECRET", "correct horse")
+    at = run_page(PAGE)
+    store = Store(database_url())
+    imports.apply(imports.check(imports.template("figures"), "figures", store=store), store)
+    store.revert(1)  # version 3 holds what version 1 holds
+    at.run()
+    at.text_input[0].input("correct horse")
+    at.button[0].click().run()
+    at.selectbox(key="revert_to_3").select(1).run()
+    [revert] = [b for b in at.button if b.key == "revert_3"]
+    revert.click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "Version 1 holds the same data as the current version 3: there is nothing to revert."]
+    assert store.current_version() == 3
