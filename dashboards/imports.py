@@ -194,9 +194,32 @@ def problems_csv(checked: Checked) -> bytes:
     return to_csv_bytes(frame)
 
 
+def skipped_rows(checked: Checked) -> pd.DataFrame:
+    """Every row that would not be imported, as the file had it, with its problems, in file order.
+
+    Rows that could not be split into the header's columns (too many or too few cells, a repeated
+    header) have no cells to show: their text comes whole in the column "as written".
+    """
+    rejected = checked.validated.rejected_with_problems()
+    unsplit: dict[int, list] = {}
+    for p in errors(checked.parsed.problems):
+        if p.row is not None and p.column is None and p.row not in set(rejected["row"]):
+            entry = unsplit.setdefault(p.row, [[], p.value])
+            entry[0].append(f"row: {p.message}")
+    if not unsplit:
+        return rejected
+    extra = pd.DataFrame({"row": list(unsplit), "problems": [" | ".join(m) for m, _ in unsplit.values()],
+                          AS_WRITTEN: [v or "" for _, v in unsplit.values()]})
+    out = pd.concat([rejected.assign(**{AS_WRITTEN: ""}), extra], ignore_index=True)
+    return out.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+AS_WRITTEN = "as written"
+
+
 def skipped_rows_csv(checked: Checked) -> bytes:
-    """The rows that would not be imported, as the file had them, each with its problems."""
-    return to_csv_bytes(checked.validated.rejected_with_problems())
+    """skipped_rows() as CSV (spreadsheet-safe)."""
+    return to_csv_bytes(skipped_rows(checked))
 
 
 def export(store: Store, kind: str, *, version: int | None = None, hxl: bool = False) -> bytes:

@@ -155,14 +155,14 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
         # where rows come out short, so count the cells of files of spreadsheet size.
         if len(body) > SHORT_ROW_SCAN_BYTES:
             return grid, []
-        lengths = [len(r) for r in csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter)]
-        if len(lengths) != len(grid):
+        records = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
+        if len(records) != len(grid):
             return grid, []
         width = grid.shape[1]
-        short = pd.Series([0 < n < width for n in lengths], index=grid.index)
+        short = pd.Series([0 < len(r) < width for r in records], index=grid.index)
         problems = [
-            Problem(skip + 1 + int(i), None, None, f"This row has {lengths[i]} cells but the header has {width}: "
-                    "check for a missing delimiter.")
+            Problem(skip + 1 + int(i), None, _as_written(records[i], delimiter),
+                    f"This row has {len(records[i])} cells but the header has {width}: check for a missing delimiter.")
             for i in grid.index[short]
         ]
         return grid[~short], problems
@@ -177,13 +177,23 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
     for record, cells in enumerate(rows):
         if len(cells) != width and any(c.strip() for c in cells):
             problems.append(
-                Problem(skip + 1 + record, None, None, f"This row has {len(cells)} cells but the header has {width}: "
+                Problem(skip + 1 + record, None, _as_written(cells, delimiter),
+                        f"This row has {len(cells)} cells but the header has {width}: "
                         "check for a missing or extra delimiter, or an unclosed quote.")
             )
         else:
             good.append((cells + [""] * width)[:width])
             kept.append(record)
     return pd.DataFrame(good, index=kept, dtype="str"), problems
+
+
+AS_WRITTEN_LIMIT = 1000  # characters of an unsplit row kept to show it (cells are capped elsewhere)
+
+
+def _as_written(cells: list[str], delimiter: str) -> str:
+    """A row that could not be split into the header's columns, as text, for the editor to find and fix."""
+    text = delimiter.join(cells)
+    return text if len(text) <= AS_WRITTEN_LIMIT else text[: AS_WRITTEN_LIMIT - 1] + "\u2026"
 
 
 def release_arrow_memory() -> None:

@@ -161,3 +161,16 @@ def test_a_file_or_a_revert_that_changes_nothing_makes_no_version(seeded):
     with pytest.raises(ValueError, match="Version 1 holds the same data as the current version 3"):
         seeded.revert(1)
     assert len(seeded.version_list()) == versions + 1
+
+
+def test_rows_that_could_not_be_split_are_in_the_skipped_rows_as_written():
+    data = (Path(__file__).parent / "fixtures" / "bad" / "bad_row_beside_a_good_one.csv").read_bytes()
+    checked = imports.check(data, "figures")
+    skipped = pd.read_csv(pd.io.common.BytesIO(imports.skipped_rows_csv(checked)), dtype=str, keep_default_na=False)
+    assert list(skipped["row"]) == ["3", "4", "5"]  # every row the page lists as skipped, in file order
+    assert int(skipped.shape[0]) == checked.rows_in_error
+    ragged = skipped.iloc[0]
+    assert ragged["problems"].startswith("row: This row has 16 cells but the header has 15")
+    assert ragged["as written"].endswith("https://example.org/test/a,standard,,one too many")
+    assert ragged["as_of"] == "" and skipped.iloc[1]["as written"] == ""
+    assert imports.skipped_rows_csv(checked).decode().count("\n") == 4  # the header and three rows
