@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from . import cells
 from .problems import Problem
-from .schema import FIGURES, NATIONAL_SCOPE, Table
+from .schema import CONTROL, FIGURES, NATIONAL_SCOPE, Table
 
 MAX_BYTES = 200_000_000  # 200 MB, as the messages say (MB = 1,000,000 bytes)
 ROW = "_row"  # the column holding each row's number in the file
@@ -485,7 +485,14 @@ def read_csv(
             "or HXL hashtags."), "error"))
     else:
         # Missing columns are judged on the whole file: filtering every row out below does not make them missing.
-        problems += _missing_columns(frame, table, set(column_map.values()))
+        missing = _missing_columns(frame, table, set(column_map.values()))
+        other = _other_kind(header, hxl, table) if missing else None
+        if other is not None:  # the wrong choice of table: one sentence, not a list of absent columns
+            problems.append(Problem(None, None, None, (
+                f"This looks like a file of {other.title.lower()}, not of {table.title.lower()}: choose "
+                f"'{other.title}' as what the file holds (command line: --kind {other.name})."), "error"))
+        else:
+            problems += missing
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
@@ -666,16 +673,41 @@ def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, n
     return frame[table.names].astype("str")
 
 
+# Columns an editor can give for the whole file: the Upload form's field and the command-line option.
+GIVEN_WITH_THE_FILE = {
+    "destination_country": ("Destination country", "--country"),
+    "population_type": ("Population type", "--population-type"),
+    "measure": ("Stock or flow", "--measure"),
+    "period_start": ("Counted since", "--period-start"),
+    "source_org": ("Source organisation", "--source-org"),
+    "source_title": ("Source title", "--source-title"),
+    "source_url": ("Source web address", "--source-url"),
+}
+
+
 def _missing_columns(frame: pd.DataFrame, table: Table, mapped: set[str]) -> list[Problem]:
     problems = []
     for name in table.required:
         if name not in mapped and frame[name].eq("").all():
             column = table.column(name)
-            problems.append(
-                Problem(None, name, None, f"Required column '{name}' ({column.hxl}) is missing or empty: add it to "
-                        "the file, or give its value in the form (command line: the matching option).")
-            )
+            if table is FIGURES and name in GIVEN_WITH_THE_FILE:
+                field_name, option = GIVEN_WITH_THE_FILE[name]
+                fix = f"add it to the file, or give it in the form's '{field_name}' field (command line: {option})."
+            else:
+                fix = "add it to the file (the template on the Upload page shows every column)."
+            problems.append(Problem(None, name, None, f"Required column '{name}' ({column.hxl}) is missing or "
+                                                      f"empty: {fix}"))
     return problems
+
+
+def _other_kind(header: list[str], hxl: list[str] | None, table: Table) -> Table | None:
+    """The other table, when the file has at least two of the columns only that table has."""
+    other = CONTROL if table is FIGURES else FIGURES
+    own_tags = {c.hxl for c in table.columns}
+    distinctive = [c.hxl for c in other.columns if c.required and c.hxl not in own_tags]
+    tags = _tags_for(header, hxl, other)
+    found = sum(_match(tags, [tag], set()) is not None for tag in distinctive)
+    return other if found >= 2 else None
 
 
 def read_path(path, table: Table, options: Options | None = None) -> Parsed:

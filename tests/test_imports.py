@@ -174,3 +174,27 @@ def test_rows_that_could_not_be_split_are_in_the_skipped_rows_as_written():
     assert ragged["as written"].endswith("https://example.org/test/a,standard,,one too many")
     assert ragged["as_of"] == "" and skipped.iloc[1]["as written"] == ""
     assert imports.skipped_rows_csv(checked).decode().count("\n") == 4  # the header and three rows
+
+
+@pytest.mark.parametrize(("fixture", "chosen", "hint"), [
+    ("control_hxl.csv", "figures", "choose 'Territorial control events' as what the file holds (command line: --kind control)"),
+    ("template_hxl.csv", "control", "choose 'Displacement figures' as what the file holds (command line: --kind figures)"),
+])
+def test_a_file_checked_as_the_wrong_table_gets_one_problem_naming_the_right_one(fixture, chosen, hint):
+    data = (Path(__file__).parent / "fixtures" / "formats" / fixture).read_bytes()
+    checked = imports.check(data, chosen)
+    [problem] = checked.errors
+    assert problem.row is None and hint in problem.message
+
+
+def test_a_missing_column_names_the_form_field_and_option_that_can_give_it_or_else_the_template():
+    figures = imports.check(b"as_of,figure,source_org,source_title,source_url,population_type,measure\n"
+                            b"2025-01-01,5,UNHCR,T,https://e.org,refugees,flow\n", "figures")
+    [problem] = figures.errors
+    assert problem.column == "destination_country"
+    assert problem.message.endswith("give it in the form's 'Destination country' field (command line: --country).")
+    control = imports.check(b"date,locality,province,event,source_org,source_title,source_url\n"
+                            b"2025-01-27,Goma,North Kivu,captured,R,T,https://e.org\n", "control")
+    [problem] = control.errors
+    assert problem.column == "controlled_by" and "the template on the Upload page" in problem.message
+    assert "form" not in problem.message

@@ -17,7 +17,7 @@ from . import figures_page
 from .editor import signed_in
 from .state import get_boundaries, open_store
 
-KIND_LABELS = {"figures": "Displacement figures", "control": "Control events"}
+KIND_LABELS = {kind: table.title for kind, table in imports.KINDS.items()}
 
 
 def _progress_to(bar, name: str) -> imports.Progress:
