@@ -29,14 +29,24 @@ class ViewState:
 
 
 def parse(
-    params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date], places: tuple[str, ...] = ()
+    params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date],
+    places: tuple[str, ...] | dict[str, str] = (),
 ) -> ViewState:
-    """Read version, date, layers and focus from query parameters; fall back to defaults with a notice."""
+    """Read version, date, layers and focus from query parameters; fall back to defaults with a notice.
+
+    places: the places to focus on, by code, or code -> name; a focus may be written as either, in any case.
+    """
     notices: list[str] = []
     focus = _first(params, "focus")
-    if focus is not None and focus not in places:
-        notices.append(f"There is no place '{focus}' to focus on: showing the whole region instead.")
-        focus = None
+    if focus is not None:
+        named = places if isinstance(places, dict) else {p: p for p in places}
+        wanted = focus.strip().casefold()
+        found = [code for code, name in named.items() if wanted in (code.casefold(), name.casefold())]
+        if found:
+            focus = found[0]
+        else:
+            notices.append(f"There is no place '{focus}' to focus on: showing the whole region instead.")
+            focus = None
     version = None
     raw = _first(params, "version")
     if raw is not None:
@@ -89,7 +99,7 @@ def query(state: ViewState, version: int | None) -> dict[str, str | list[str]]:
 
 def share_url(base: str, state: ViewState, version: int) -> str:
     """The link that reproduces this view for someone else, pinned to the version on screen."""
-    return f"{base}?{urlencode(query(state, version), doseq=True)}"
+    return f"{base.rstrip('/')}/?{urlencode(query(state, version), doseq=True)}"
 
 
 def is_stale(as_of, on: date) -> bool:

@@ -53,3 +53,18 @@ def test_focus_must_be_a_known_place():
     assert parse({"focus": ["BDI"]}, versions=[1], span=SPAN, places=("BDI", "North Kivu")).focus == "BDI"
     v = parse({"focus": ["Mars"]}, versions=[1], span=SPAN, places=("BDI",))
     assert v.focus is None and "Mars" in v.notices[0]
+
+
+def test_a_focus_may_be_written_as_a_code_or_a_name_in_any_case():
+    places = {"RWA": "Rwanda", "BDI": "Burundi", "South Kivu": "South Kivu"}
+    for written, code in (("Rwanda", "RWA"), ("rwa", "RWA"), ("south kivu", "South Kivu"), (" BURUNDI ", "BDI")):
+        view = parse({"focus": [written]}, versions=[1], span=SPAN, places=places)
+        assert (view.focus, view.notices) == (code, []), written
+    assert parse({"focus": ["Narnia"]}, versions=[1], span=SPAN, places=places).notices == [
+        "There is no place 'Narnia' to focus on: showing the whole region instead."]
+
+
+def test_a_share_link_has_one_slash_before_its_query_whatever_the_base():
+    view = ViewState(None, date(2025, 1, 28), ("control",))
+    assert share_url("http://host:8501", view, 3) == share_url("http://host:8501/", view, 3) == (
+        "http://host:8501/?version=3&date=2025-01-28&layers=control")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from datetime import date
 
 import pandas as pd
@@ -119,7 +120,8 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -
         t.fmt_int(row["figure"]),
         help=t.md(f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}"),
     )
-    old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
+    # Short enough for a card a quarter of the page wide; the caption above the map says what it means.
+    old = " :orange-badge[over 30 days old]" if is_stale(row["as_of"], on) else ""
     column.caption(f"as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
 
 
@@ -144,7 +146,7 @@ def _view_state(span) -> viewstate.ViewState:
     if "view" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
-        places = tuple(_focus_places())
+        places = _focus_places()
         first = viewstate.parse(params, versions=versions, span=span, places=places)
         if first.version:
             # A pinned version has its own date range: read the date against that one.
@@ -172,9 +174,7 @@ def render() -> None:
     names = get_boundaries().country_names()
     for notice in view.notices:
         st.warning(notice)
-    if view.version and latest and view.version < latest:
-        st.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
-                "[open the latest](?)")
+    newer = st.empty()  # filled once the widgets have set the view, so the link carries it
 
     on = st.slider("Show the situation on", min_value=span[0], max_value=span[1], key="date",
                    format="D MMM YYYY")
@@ -195,6 +195,11 @@ def render() -> None:
     layers = tuple(l for l in LAYERS if l in shown)
     view.on, view.layers, view.focus = on, layers, focus
     st.query_params.from_dict(viewstate.query(view, view.version))
+    if view.version and latest and view.version < latest:
+        # The same date, layers and focus, on the latest data (no version in the link).
+        link = "?" + urlencode(viewstate.query(view, None), doseq=True)
+        newer.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
+                   f"[open the same view on the latest data]({link})")
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
