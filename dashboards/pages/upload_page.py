@@ -17,6 +17,7 @@ from . import figures_page
 from .editor import signed_in
 from .state import get_boundaries, open_store
 
+WRAPPED_PROBLEMS = 50  # up to this many problems are shown whole; more go in a scrolling grid
 KIND_LABELS = {kind: table.title for kind, table in imports.KINDS.items()}
 
 
@@ -44,9 +45,16 @@ def _options() -> Options:
                    title or None, url or None)
 
 
+def markdown_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text shown exactly as written in st.table, which would render it as Markdown."""
+    return frame.apply(lambda column: column.map(t.md))
+
+
 def _show_check(checked: imports.Checked) -> None:
     st.subheader("What was understood")
-    st.table(pd.DataFrame(checked.summary().items(), columns=["", "value"]).set_index(""))
+    # st.table renders Markdown in its cells: what comes from the file is escaped (markdown_cells).
+    st.table(markdown_cells(pd.DataFrame(checked.summary().items(), columns=["In the file", "Found"]))
+             .set_index("In the file"))
     renamed = {k: v for k, v in checked.parsed.column_map.items() if k != v}
     if renamed:
         st.caption("Columns read under another name: " + t.md("; ".join(f"{k} → {v}" for k, v in renamed.items())))
@@ -58,8 +66,15 @@ def _show_check(checked: imports.Checked) -> None:
         st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
         table = pd.DataFrame([p.as_dict() for p in problems]).astype("object")
         # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
-        st.dataframe(table.where(table.notna(), "").astype("str"), hide_index=True, width="stretch",
-                     key="problems_table")
+        table = table.where(table.notna(), "").astype("str")[["severity", "row", "column", "value", "message"]]
+        if len(table) <= WRAPPED_PROBLEMS:
+            # A static table wraps every message whole, on a phone too; a grid would cut them off.
+            st.table(markdown_cells(table).set_index("severity"))
+        else:
+            st.caption("Point at a cell to read it whole, or download the problems below.")
+            st.dataframe(table, hide_index=True, width="stretch", key="problems_table",
+                         column_config={"message": st.column_config.TextColumn(width="large"),
+                                        "value": st.column_config.TextColumn(width="medium")})
         c1, c2 = st.columns(2)
         c1.download_button("Download the problems (CSV)", imports.problems_csv(checked),
                            file_name="problems.csv", mime="text/csv")
@@ -78,7 +93,7 @@ def _show_check(checked: imports.Checked) -> None:
         c[2].metric("Unchanged", f"{p.unchanged:,}")
         c[3].metric("Removed (replace only)", f"{p.removed:,}")
     if len(checked.new_latest):
-        st.caption("Each series' latest figure after the import:")
+        st.caption("After the import, the latest figure of each series this file has rows for:")
         st.dataframe(
             tables.figures_display(checked.new_latest, get_boundaries().country_names()),
             hide_index=True, width="stretch", key="latest_table",

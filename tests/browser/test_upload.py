@@ -115,3 +115,19 @@ def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_t
     page.get_by_text("Import only the").wait_for(state="detached", timeout=30_000)
     assert button.is_disabled()
     assert watched.errors == []
+
+
+def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, editor_app, tmp_path):
+    page = watched.page
+    page.goto(f"{editor_app}/upload")
+    page.get_by_label("Editor secret").fill(SECRET)
+    page.get_by_role("button", name="Sign in as editor").click()
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(",".join(FIGURES.names) + "\n"
+                       + NEW.replace("91234", "**[click](https://evil.example)**") + "\n")
+    page.locator('input[type="file"]').set_input_files(str(hostile))
+    page.get_by_text("Problems: 1 error(s)").wait_for(timeout=30_000)
+    cell = page.locator('[data-testid="stTable"] td', has_text="click")
+    assert cell.inner_text() == "**[click](https://evil.example)**"
+    links = cell.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href')])")
+    assert all(text == href for text, href in links), links  # no word hides where a link goes
