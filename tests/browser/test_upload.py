@@ -22,6 +22,13 @@ def editor_app(tmp_path_factory, chromium_path):
     proc.wait(timeout=20)
 
 
+def sign_in(page, app_url: str) -> None:
+    """Open the Upload page and sign in as an editor."""
+    page.goto(f"{app_url}/upload")
+    page.get_by_label("Editor secret").fill(SECRET)
+    page.get_by_role("button", name="Sign in as editor").click()
+
+
 def test_a_viewer_sees_no_upload_control(watched, editor_app):
     page = watched.page
     page.goto(f"{editor_app}/upload")
@@ -32,9 +39,7 @@ def test_a_viewer_sees_no_upload_control(watched, editor_app):
 
 def test_an_editor_uploads_a_file_confirms_and_the_map_shows_the_new_figure(watched, editor_app, tmp_path):
     page = watched.page
-    page.goto(f"{editor_app}/upload")
-    page.get_by_label("Editor secret").fill(SECRET)
-    page.get_by_role("button", name="Sign in as editor").click()
+    sign_in(page, editor_app)
     upload = tmp_path / "burundi.csv"
     upload.write_text(",".join(FIGURES.names) + "\n" + NEW + "\n")
     page.locator('input[type="file"]').set_input_files(str(upload))
@@ -82,9 +87,7 @@ def test_a_link_pinned_to_the_older_version_still_shows_the_older_figure(watched
 def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_to_skip_rows(watched, editor_app,
                                                                                            tmp_path):
     page = watched.page
-    page.goto(f"{editor_app}/upload")
-    page.get_by_label("Editor secret").fill(SECRET)
-    page.get_by_role("button", name="Sign in as editor").click()
+    sign_in(page, editor_app)
     header = ",".join(FIGURES.names)
     bad = "2025-12-29,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
     mixed, other = tmp_path / "mixed.csv", tmp_path / "other.csv"
@@ -119,9 +122,7 @@ def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_t
 
 def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, editor_app, tmp_path):
     page = watched.page
-    page.goto(f"{editor_app}/upload")
-    page.get_by_label("Editor secret").fill(SECRET)
-    page.get_by_role("button", name="Sign in as editor").click()
+    sign_in(page, editor_app)
     hostile = tmp_path / "hostile.csv"
     hostile.write_text(",".join(FIGURES.names) + "\n"
                        + NEW.replace("91234", "**[click](https://evil.example)**") + "\n")
