@@ -40,6 +40,11 @@ def render() -> None:
         shown = shown[shown["population_type"].isin(who)]
     if measure:
         shown = shown[shown["measure"].isin(measure)]
+    # Newest first, in the table and in the download alike.
+    shown = shown.sort_values(["as_of", "destination_country"], ascending=[False, True], kind="stable")
+    if shown.empty:
+        st.info("No figures match these filters: remove one to see more.")
+        return
     st.dataframe(
         tables.figures_display(shown, names),
         hide_index=True,

@@ -17,8 +17,23 @@ def test_every_figure_is_listed_with_its_source_link(app_env):
 
 def test_filters_narrow_the_table(app_env):
     at = run_page(PAGE)
-    at.multiselect(key="fig_where").set_value(["BDI"]).run()
+    at.multiselect(key="fig_where").set_value(["UGA"]).run()
     table = at.dataframe[0].value
-    assert len(table) > 0 and table["Where people are"].str.startswith("Burundi").all()
+    assert len(table) > 1 and table["Where people are"].str.startswith("Uganda").all()
     at.multiselect(key="fig_measure").set_value(["stock"]).run()
-    assert (at.dataframe[0].value["Stock or flow"] == "stock").all()
+    stocks = at.dataframe[0].value
+    assert 0 < len(stocks) < len(table) and (stocks["Stock or flow"] == "stock").all()
+
+
+def test_filters_that_match_nothing_say_so_instead_of_an_empty_grid(app_env):
+    at = run_page(PAGE)
+    at.multiselect(key="fig_where").set_value(["BDI"]).run()
+    at.multiselect(key="fig_who").set_value(["idps"]).run()
+    assert [i.value for i in at.info] == ["No figures match these filters: remove one to see more."]
+    assert not at.dataframe and not at.get("download_button")
+
+
+def test_the_table_lists_the_newest_figures_first(app_env):
+    at = run_page(PAGE)
+    dates = list(at.dataframe[0].value["As of"])
+    assert dates == sorted(dates, reverse=True)
