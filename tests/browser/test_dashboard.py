@@ -221,3 +221,18 @@ def test_the_timelines_keep_their_plot_height_under_a_long_legend(watched, app_u
     assert box["height"] > HEIGHT + 200, box
     column = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
     assert box["x"] + box["width"] <= column["x"] + column["width"] + 1
+
+
+def test_tables_export_only_through_the_formula_safe_download_buttons(watched, app_url):
+    # Streamlit's own "Download as CSV" in a table's toolbar writes cells as they are, '=HYPERLINK(...)'
+    # included; our buttons neutralise them. client.disableDataExport hides the built-in one.
+    page = watched.page
+    page.goto(app_url)
+    page.get_by_role("link", name="Figures").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    grid.hover()
+    page.wait_for_timeout(500)
+    assert page.locator('[data-testid="stElementToolbar"]').first.is_visible()  # the toolbar did appear
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
+    assert page.get_by_role("button", name="Download these rows as CSV").count() == 1
