@@ -175,6 +175,8 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
     width = len(rows[0])
     problems, good, kept = [], [], []
     for record, cells in enumerate(rows):
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]  # empty cells after the last column, as spreadsheets leave them
         if len(cells) != width and any(c.strip() for c in cells):
             problems.append(
                 Problem(skip + 1 + record, None, _as_written(cells, delimiter),
@@ -418,10 +420,12 @@ def _match(tags: list[str], wanted: list[str], taken: set[int]) -> int | None:
 def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
     # A column about where people come from never fills a column about where they are, and back.
     # Nor does the start of a period (HAPI's reference_period_start) fill a date that is not a start.
+    # Nor does a year or a month alone (DTM's #date+year+reported beside #date+reported) fill a whole date.
     return (
         ("origin" in attrs and "origin" not in wanted)
         or ("asylum" in attrs and "origin" in wanted)
         or ("start" in attrs and "start" not in wanted)
+        or any(part in attrs and part not in wanted for part in ("year", "month"))
     )
 
 
@@ -575,6 +579,16 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
         if own is not None:
             take(column.name, own)
 
+    # HAPI names a province twice: the provider's name, sometimes empty, and the standard one beside it.
+    for name in ("destination_admin1", "province"):
+        at = next((i for i in taken if column_map.get(header[i] or f"column {i + 1}") == name), None)
+        if at is not None and "provider" in hxl_tag(tags[at])[1]:
+            other = _match(tags, ["#adm1+name"], taken)
+            if other is not None:
+                empty = columns[name] == ""
+                if empty.any():
+                    columns[name] = columns[name].where(~empty, strip(body[other]))
+
     frame = pd.DataFrame(columns, index=body.index)
     if table is FIGURES:
         frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
@@ -593,10 +607,26 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         frame["as_of"] = frame["as_of"] + "-12-31"
         more.append("Years were read as end-of-year figures (31 December).")
 
+    # DTM and HAPI: which operation, assessment type and round a figure comes from goes with it, in
+    # notes where the file gives none; two assessments of one place and date then show how they differ.
+    parts = [(label, _match(tags, [tag], set())) for label, tag in
+             (("DTM operation", "#operation+name"), ("assessment type", "#assessment+type"), ("round", "#round+code"))]
+    parts = [(label, strip(body[at]).reindex(frame.index)) for label, at in parts if at is not None]
+    if parts:
+        if "notes" not in frame:
+            frame["notes"] = ""
+        said = pd.Series("", index=frame.index, dtype="str")
+        for label, values in parts:
+            said = said + values.map(lambda v, label=label: f"{label}: {v}; " if v else "")
+        said = said.str.removesuffix("; ")
+        empty = frame["notes"].astype("str").str.strip() == ""
+        frame["notes"] = frame["notes"].astype("str").where(~empty, said)
+
     # Stacked admin levels: keep province rows (and national totals), never add levels up.
     level_at = _match(tags, ["#adm+level"], set())
     if level_at is not None:
-        level = body[level_at].astype("str").str.strip()
+        # "1.0" as a file re-saved through pandas or a spreadsheet writes level 1.
+        level = body[level_at].astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
         column_map[header[level_at]] = "(admin level: province rows kept)"
         lower = level.isin(["2", "3", "4"])
         if lower.any():

@@ -67,7 +67,8 @@ _COUNTRY_TABLE_SPELLINGS: dict[str, tuple[str, ...]] = {
         "République démocratique du Congo", "Rép. dém. du Congo", "Rep. Dem. du Congo",
         "Democratic Republic of the Congo", "Democratic Republic of Congo", "Dem. Rep. Congo",
         "Dem. Rep. of the Congo", "Congo, The Democratic Republic of the", "Congo, Democratic Republic of the",
-        "Congo, Democratic Republic of", "Congo, Dem. Rep.", "Zaïre",
+        "Congo, Democratic Republic of", "Congo, Dem. Rep.", "Zaïre", "Congo DRC", "DR of the Congo",
+        "DR of Congo", "Democratic Rep. of Congo", "Democratic Rep. of the Congo",
     ),
     "COG": (
         "Congo-Brazzaville", "Congo (Brazzaville)", "Congo-Brazza", "République du Congo",
@@ -76,7 +77,8 @@ _COUNTRY_TABLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     ),
     "UGA": ("Uganda", "Ouganda"),
     "TZA": ("Tanzania", "Tanzanie", "République-Unie de Tanzanie", "United Republic of Tanzania",
-            "Tanzania, United Republic of"),
+            "Tanzania, United Republic of", "Tanzanie (République-Unie de)", "U.R. Tanzania", "UR Tanzania",
+            "Tanzania (United Republic of)"),
     "ZMB": ("Zambia", "Zambie"),
     "SSD": ("South Sudan", "Soudan du Sud", "Sud-Soudan"),
     # CAR and RCA are assigned to no country as ISO3 codes; in the region they only mean this one.

@@ -71,7 +71,9 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     iso = pd.to_datetime(text.str.slice(0, 10).where(iso_like), format="%Y-%m-%d", errors="coerce")
     slash = text.str.contains("/", regex=False)
     if slash.any():
-        dmy = pd.to_datetime(text.where(slash), format="%d/%m/%Y", errors="coerce")
+        # Excel writes a date with a time of day as '21/02/2025 00:00': the day is what counts.
+        day = text.where(slash).str.replace(r"\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", "", regex=True)
+        dmy = pd.to_datetime(day, format="%d/%m/%Y", errors="coerce")
         iso = iso.fillna(dmy)
     return iso.astype("datetime64[ns]")
 
@@ -285,14 +287,26 @@ def _duplicate_problems(
     distinct = typed[~exact]
     clashing = distinct[distinct.duplicated(subset=key, keep=False)]
     for rows in clashing.groupby(key, dropna=False, sort=False).groups.values():
+        group = clashing.loc[rows].astype("str")
+        differing = [c for c in group.columns if c not in key and group[c].nunique(dropna=False) > 1]
         for row in rows:
-            others = ", ".join(str(int(file_rows.at[r])) for r in rows if r != row)
+            others = [r for r in rows if r != row]
+            first = others[0]
+            # Say where the rows differ, with both values: the editor finds the two rows and keeps one.
+            where = "; ".join(f"{c} '{_short(group.at[row, c])}' here, '{_short(group.at[first, c])}' in row "
+                              f"{int(file_rows.at[first])}" for c in differing[:3])
             problems.append(
                 Problem(int(row), None, None,
-                        f"gives a different figure or detail than row(s) {others} for the same "
-                        f"{', '.join(key)}: keep the right one.")
+                        f"gives a different figure or detail than row(s) "
+                        f"{', '.join(str(int(file_rows.at[r])) for r in others)} for the same "
+                        f"{', '.join(key)} ({where}): keep the right one.")
             )
     return problems, typed.index[exact]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = "" if text in ("nan", "<NA>", "NaT", "None") else text
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _plain(names: pd.Series) -> pd.Series:

@@ -513,3 +513,74 @@ def test_a_cell_over_128_kb_is_read_by_ingest_alone():
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr.strip().splitlines()[-1]
+
+
+# --- Real-world variations found by an audit of the documented layouts -------------------------------
+
+def _dtm_lines() -> list[str]:
+    return (FORMATS / "dtm_admin0_2.csv").read_text(encoding="utf-8").splitlines()
+
+
+def test_dtm_columns_in_another_order_still_take_the_reporting_date_not_the_year():
+    header, tags, *body = [line.split(",") for line in _dtm_lines()]
+    order = [11, 12] + [i for i in range(len(header)) if i not in (11, 12)]  # year and month columns first
+    text = "\n".join(",".join(cells[i] for i in order) for cells in [header, tags, *body]) + "\n"
+    parsed, result = read(text.encode())
+    assert rows(result) == DTM_ROWS  # as_of from #date+reported: 2025-03-31, never 2025-12-31 from the year
+    assert not any("end-of-year" in n for n in parsed.notes)
+
+
+def test_dtm_admin_levels_written_as_decimals_are_the_same_levels():
+    header, tags, *body = _dtm_lines()
+    resaved = [",".join(c + ".0" if i == 8 else c for i, c in enumerate(line.split(","))) for line in body]
+    parsed, result = read("\n".join([header, tags, *resaved]).encode() + b"\n")
+    assert rows(result) == DTM_ROWS  # "2.0" is admin 2 (not counted), "0.0" the national total
+    assert "3 row(s) below province level were not imported" in parsed.notes[0]
+
+
+def test_dtm_rows_carry_their_operation_assessment_and_round_and_a_clash_says_where_rows_differ():
+    header, tags, *body = _dtm_lines()
+    sa = body[1].replace(",2600000,", ",310000,").replace(",BA,", ",SA,")
+    _, result = read("\n".join([header, tags, body[1], sa]).encode() + b"\n")
+    first, second = (p.message for p in result.problems if p.severity == "error")
+    assert "figure '2600000' here, '310000' in row 4" in first
+    assert "assessment type: BA; round: 7' here" in first and "assessment type: SA; round: 7' in row 4" in first
+    _, clean = read(FORMATS / "dtm_admin0_2.csv")
+    assert clean.frame["notes"].str.fullmatch(
+        r"DTM operation: TEST FIXTURE made-up figures; assessment type: BA; round: [67]").all()
+
+
+def test_hapi_falls_back_to_the_standard_province_name_where_the_providers_is_empty():
+    lines = (FORMATS / "hapi_idps.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",Nord-Kivu,", ",,", 1)  # provider_admin1_name empty, admin1_name North Kivu
+    _, result = read(("\n".join(lines) + "\n").encode())
+    assert result.problems == []
+    assert ("North Kivu", 2600000) in set(zip(result.frame["destination_admin1"], result.frame["figure"]))
+
+
+def test_empty_cells_after_the_last_column_are_ignored_but_filled_ones_are_not():
+    header = ",".join(FIGURES.names)
+    row = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,"
+    _, result = read(f"{header}\n{row},,,\n{row.replace('BDI', 'UGA')},, ,\n".encode())
+    assert result.problems == [] and list(result.frame["destination_country"]) == ["BDI", "UGA"]
+    _, ragged = read(f"{header}\n{row},,x\n".encode())
+    assert [p.message.split(":")[0] for p in ragged.problems] == ["This row has 17 cells but the header has 15"]
+
+
+def test_a_day_month_year_date_with_a_time_of_day_is_that_day():
+    header = ",".join(FIGURES.names)
+    row = "21/02/2025 00:00,COD,,BDI,,asylum_seekers,42000,flow,01/02/2025 13:30:00,,UNHCR,T,https://example.org/a,standard,"
+    _, result = read(f"{header}\n{row}\n".encode())
+    assert result.problems == []
+    assert rows(result)[0][1] == "2025-02-21" and plain(result.frame["period_start"].iloc[0]) == "2025-02-01"
+
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("Congo DRC", "COD"), ("DR of the Congo", "COD"), ("Democratic Rep. of Congo", "COD"),
+    ("Tanzanie (République-Unie de)", "TZA"), ("U.R. Tanzania", "TZA"),
+])
+def test_more_ways_people_write_the_countries_of_the_region(written, code):
+    header = ",".join(FIGURES.names)
+    row = f'2025-02-21,COD,,"{written}",,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,'
+    _, result = read(f"{header}\n{row}\n".encode())
+    assert result.problems == [] and list(result.frame["destination_country"]) == [code]
