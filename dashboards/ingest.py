@@ -477,6 +477,9 @@ def read_csv(
             tags[i] = ""
             unused[name] = fmt.unused[_key(name)]
     notes = [f"{start} line(s) of notes above the header were skipped."] if start else []
+    if utf8 is not data and not _is_utf8(data):  # converted: only then can it have been another encoding
+        notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
+                     "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
     frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
     column_map |= unused
@@ -640,7 +643,15 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
     wide = []
     for name, attrs, population, scope in POPULATION_TAGS:
-        at = _match(tags, [f"{name}+{'+'.join(sorted(attrs))}"], taken)
+        tag = f"{name}+{'+'.join(sorted(attrs))}"
+        at = _match(tags, [tag], taken)
+        twin = _match(tags, [tag], taken | {at}) if at is not None else None
+        if twin is not None:
+            # E.g. IDMC's new displacements and stock side by side: taking either would be a guess.
+            raise UnreadableFile(
+                f"Columns '{header[at]}' ({tags[at]}) and '{header[twin]}' ({tags[twin]}) both hold {tag} figures, "
+                "and the dashboard will not guess which one is meant: keep one column per population type, one file "
+                "per measure (stock or flow), or use the template.")
         if at is not None:
             taken.add(at)
             wide.append((at, population, scope))
@@ -674,7 +685,12 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     # A file with no province column gives country-level IDP figures: national totals.
     if "destination_admin1" not in frame and "population_type" in frame:
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
-        frame["scope"] = scope.where(~(frame["population_type"].eq("idps") & scope.eq("")), NATIONAL_SCOPE)
+        national = frame["population_type"].eq("idps") & scope.eq("")
+        frame["scope"] = scope.where(~national, NATIONAL_SCOPE)
+        if national.any():
+            more.append(f"The file has no province column: its {int(national.sum())} IDP figure(s) were read as national "
+                        f"totals (scope '{NATIONAL_SCOPE}'). If they are about one province, add a "
+                        "destination_admin1 column.")
     # IDPs stay in their own country.
     if "population_type" in frame and "destination_country" in frame:
         idp = frame["population_type"].isin(["idps"]) & (frame.get("origin_country", "") == "")

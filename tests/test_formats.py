@@ -584,3 +584,30 @@ def test_more_ways_people_write_the_countries_of_the_region(written, code):
     row = f'2025-02-21,COD,,"{written}",,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,'
     _, result = read(f"{header}\n{row}\n".encode())
     assert result.problems == [] and list(result.frame["destination_country"]) == [code]
+
+
+def test_two_columns_for_one_population_are_refused_rather_than_one_taken_at_random():
+    idmc = (b"iso3,year,newdisp,stock,source,title,url\n"
+            b"#country+code,#date+year,#affected+idps+ind+newdisp+conflict,#affected+idps+ind+stock+conflict,"
+            b"#meta+source,#meta+title,#meta+url\n"
+            b"COD,2024,3000000,6200000,IDMC,GRID,https://example.org/idmc\n")
+    with pytest.raises(UnreadableFile, match="'newdisp' .* and 'stock' .* both hold #affected\\+idps figures"):
+        read_csv(idmc, FIGURES, Options(measure="stock"))
+
+
+def test_idp_figures_without_a_province_column_are_national_totals_and_the_notes_say_so():
+    header = "as_of,origin_country,destination_country,population_type,figure,measure,source_org,source_title,source_url"
+    parsed, result = read(f"{header}\n2025-02-21,COD,COD,idps,42000,stock,X,T,https://example.org/a\n".encode())
+    assert list(result.frame["scope"]) == [NATIONAL]
+    assert any(n.startswith("The file has no province column: its 1 IDP figure(s) were read as national totals")
+               for n in parsed.notes)
+
+
+def test_a_file_that_is_not_utf8_says_how_it_was_read():
+    header = ",".join(FIGURES.names)
+    row = "2025-02-21,COD,Sud-Kivu,BDI,,refugees,42000,flow,2025-02-01,,HCR caf\u00e9,T,https://example.org/a,standard,"
+    parsed, result = read(f"{header}\n{row}\n".encode("cp1252"))
+    assert result.problems == [] and list(result.frame["source_org"]) == ["HCR caf\u00e9"]
+    assert any(n.startswith("The file is not UTF-8: it was read as Windows-1252") for n in parsed.notes)
+    utf8, _ = read(f"{header}\r\n{row}\r\n".encode("utf-8"))
+    assert not any("UTF-8" in n for n in utf8.notes)
