@@ -354,10 +354,24 @@ def hxl_tag(tag: str) -> tuple[str, frozenset[str]]:
     return parts[0], frozenset(p for p in parts[1:] if p)
 
 
+_BARE_TAG = re.compile(r"[a-z][a-z0-9_]*(\+[a-z0-9_]+)+")
+
+
 def is_hxl_row(cells: list[str]) -> bool:
-    """True when the non-empty cells are HXL hashtags (HDX puts them under the header)."""
+    """True when the non-empty cells are HXL hashtags (HDX puts them under the header).
+
+    Older DTM exports wrote a few tags without their '#' ('affected+idps'): a row of hashtags with
+    some such cells is still the hashtag row.
+    """
     filled = [c.strip() for c in cells if c and c.strip()]
-    return bool(filled) and all(c.startswith("#") for c in filled)
+    tagged = sum(c.startswith("#") for c in filled)
+    return bool(filled) and tagged * 2 > len(filled) and all(
+        c.startswith("#") or _BARE_TAG.fullmatch(c.lower()) for c in filled)
+
+
+def _hashtags(cells: list[str]) -> list[str]:
+    """The hashtag row with a '#' in front of the tags written without one."""
+    return [c if not c.strip() or c.strip().startswith("#") else "#" + c.strip() for c in cells]
 
 
 def _key(text: str) -> str:
@@ -453,7 +467,7 @@ def read_csv(
     header = [str(h).strip() for h in grid.iloc[0]]
     if len(header) == 1:
         _one_column(header[0])
-    hxl = list(grid.iloc[1]) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
+    hxl = _hashtags(list(grid.iloc[1])) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
     header_rows = start + (2 if hxl else 1)
     body = grid.iloc[(2 if hxl else 1):]
     body.index = pd.Index(body.index + start + 1, name="row")  # record 0 (the header) is the file's row start + 1
@@ -624,6 +638,12 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         said = said.str.removesuffix("; ")
         empty = frame["notes"].astype("str").str.strip() == ""
         frame["notes"] = frame["notes"].astype("str").where(~empty, said)
+        operations = sorted(set(dict(parts).get("DTM operation", pd.Series(dtype="str"))) - {""})
+        if len(operations) > 1:
+            more.append(f"The file holds {len(operations)} DTM operations ({'; '.join(operations)}): their figures "
+                        "for one province form one series, each with its operation in its notes. If an operation "
+                        "counts only part of the displaced (a crisis assessment), give its rows a scope and import "
+                        "them separately.")
 
     # Stacked admin levels: keep province rows (and national totals), never add levels up.
     level_at = _match(tags, ["#adm+level"], set())

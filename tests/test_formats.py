@@ -611,3 +611,20 @@ def test_a_file_that_is_not_utf8_says_how_it_was_read():
     assert any(n.startswith("The file is not UTF-8: it was read as Windows-1252") for n in parsed.notes)
     utf8, _ = read(f"{header}\r\n{row}\r\n".encode("utf-8"))
     assert not any("UTF-8" in n for n in utf8.notes)
+
+
+def test_an_old_dtm_hashtag_row_with_a_tag_missing_its_hash_is_still_the_hashtag_row():
+    header, tags, *body = _dtm_lines()
+    old = tags.replace("#affected+idps", "affected+idps")
+    parsed, result = read("\n".join([header, old, *body]).encode() + b"\n")
+    assert parsed.rows_read == len(body) and rows(result) == DTM_ROWS
+
+
+def test_several_dtm_operations_in_one_file_are_named_in_a_note():
+    header, tags, *body = _dtm_lines()
+    crisis = body[1].replace("TEST FIXTURE made-up figures", "Evaluation Rapide de Crise M23").replace(
+        "2025-03-31", "2025-04-15")
+    parsed, result = read("\n".join([header, tags, *body, crisis]).encode() + b"\n")
+    assert any(n.startswith("The file holds 2 DTM operations (Evaluation Rapide de Crise M23; TEST FIXTURE")
+               for n in parsed.notes)
+    assert "DTM operation: Evaluation Rapide de Crise M23" in set(result.frame["notes"].str.split(";").str[0])
