@@ -283,7 +283,7 @@ KNOWN_HEADERS: dict[str, str] = {
     "returned refugees": "#affected+refugees+returnees", "returned idpss": "#affected+idps+returnees",
     "returned idps": "#affected+idps+returnees",
     # UNHCR data portal time series
-    "date": "#date", "individuals": "#affected+num",
+    "date": "#date", "individuals": "#affected+num", "data_date": "#date",
 }
 
 # Hashtags that carry a figure for one population type (wide tables: one column per type), and
@@ -325,6 +325,8 @@ class Format:
     unused: dict[str, str] = field(default_factory=dict)
 
 
+_PORTAL_SOURCE = {"source_org": "UNHCR", "source_title": "UNHCR Operational Data Portal time series",
+                  "source_url": "https://data.unhcr.org/"}
 FORMATS = [
     Format("IOM DTM admin 0-2 export", frozenset({"numpresentidpind", "adminlevel", "reportingdate"}),
            {"measure": "stock", "source_org": "IOM DTM", "source_title": "IOM DTM admin 0-2 IDP export",
@@ -342,9 +344,9 @@ FORMATS = [
     Format("UNHCR Refugee Data Finder export", frozenset({"year", "country of origin (iso)", "country of asylum (iso)"}),
            {"measure": "stock", "source_org": "UNHCR", "source_title": "UNHCR Refugee Data Finder",
             "source_url": "https://www.unhcr.org/refugee-statistics/"}, only_origin="COD"),
-    Format("UNHCR data portal time series", frozenset({"date", "individuals"}),
-           {"source_org": "UNHCR", "source_title": "UNHCR Operational Data Portal time series",
-            "source_url": "https://data.unhcr.org/"}),
+    Format("UNHCR data portal time series", frozenset({"date", "individuals"}), _PORTAL_SOURCE),
+    # Some portal downloads name the date column data_date.
+    Format("UNHCR data portal time series", frozenset({"data_date", "individuals"}), _PORTAL_SOURCE),
 ]
 
 

@@ -628,3 +628,11 @@ def test_several_dtm_operations_in_one_file_are_named_in_a_note():
     assert any(n.startswith("The file holds 2 DTM operations (Evaluation Rapide de Crise M23; TEST FIXTURE")
                for n in parsed.notes)
     assert "DTM operation: Evaluation Rapide de Crise M23" in set(result.frame["notes"].str.split(";").str[0])
+
+
+def test_a_portal_series_whose_date_column_is_named_data_date_reads_the_same():
+    options = Options(destination_country="BDI", population_type="refugees", measure="stock")
+    text = (FORMATS / "unhcr_portal_timeseries.csv").read_bytes().replace(b"date;individuals", b"data_date;individuals")
+    parsed, result = read(text, options=options)
+    assert parsed.format == "UNHCR data portal time series" and parsed.header_rows == 2
+    assert result.problems == [] and [r[1] for r in rows(result)] == ["2025-02-10", "2025-02-15", "2025-02-20"]
