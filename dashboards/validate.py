@@ -84,7 +84,8 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     if decimal_comma:
         text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
     else:
-        text = text.where(~text.str.fullmatch(r"-?\d{1,3}(,\d{3})+"), text.str.replace(",", "", regex=False))
+        # 42,000 and 42,000.00: commas between thousands (a decimal part after them is read as usual).
+        text = text.where(~text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), text.str.replace(",", "", regex=False))
     return pd.to_numeric(text, errors="coerce")
 
 

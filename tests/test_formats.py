@@ -636,3 +636,12 @@ def test_a_portal_series_whose_date_column_is_named_data_date_reads_the_same():
     parsed, result = read(text, options=options)
     assert parsed.format == "UNHCR data portal time series" and parsed.header_rows == 2
     assert result.problems == [] and [r[1] for r in rows(result)] == ["2025-02-10", "2025-02-15", "2025-02-20"]
+
+
+def test_an_english_figure_with_thousands_commas_and_zero_decimals_is_read():
+    header = ",".join(FIGURES.names)
+    good = '2025-02-21,COD,,BDI,,refugees,"42,000.00",flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,'
+    half = good.replace('"42,000.00"', '"42,000.50"').replace("BDI", "UGA")
+    _, result = read(f"{header}\n{good}\n{half}\n".encode())
+    assert list(result.frame["figure"]) == [42000]
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "figure", "42,000.50")]  # not whole people
