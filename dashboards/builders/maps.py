@@ -20,7 +20,7 @@ from ..schema import CONTROLLERS, KIVU_PROVINCES
 from ..viewstate import is_stale
 from . import text as t
 
-STALE_NOTE = "older than 30 days before the chosen date"
+STALE_NOTE = "over 30 days old"  # than the chosen date; the caption above the map says so
 
 CENTER = (-2.3, 30.2)
 ZOOM = 6

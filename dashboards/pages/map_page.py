@@ -121,7 +121,7 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -
         help=t.md(f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}"),
     )
     # Short enough for a card a quarter of the page wide; the caption above the map says what it means.
-    old = " :orange-badge[over 30 days old]" if is_stale(row["as_of"], on) else ""
+    old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
     column.caption(f"as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
 
 
@@ -203,7 +203,7 @@ def render() -> None:
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
-               "more than 30 days older than this date are marked as old.")
+               f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'.")
     with headline:
         _headline(shown_view.headline, names, on)
     point = _focus_point(focus)
