@@ -738,6 +738,13 @@ def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, n
     if table is FIGURES and frame["origin_country"].eq("").all() and len(frame):
         frame["origin_country"] = "COD"
         notes.append("origin_country is not in the file and was set to COD (DR Congo).")
+    if table is FIGURES and len(frame):
+        startless = frame["measure"].astype("str").str.strip().eq("flow") & frame["period_start"].astype(
+            "str").str.strip().eq("")
+        if startless.any():
+            notes.append(f"{int(startless.sum())} flow figure(s) have no start date (period_start, or 'Counted "
+                         "since' in the form): they are kept as 'start not stated', a series of their own that is "
+                         "not compared with flows counted from a date.")
     return frame[table.names].astype("str")
 
 

@@ -645,3 +645,14 @@ def test_an_english_figure_with_thousands_commas_and_zero_decimals_is_read():
     _, result = read(f"{header}\n{good}\n{half}\n".encode())
     assert list(result.frame["figure"]) == [42000]
     assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "figure", "42,000.50")]  # not whole people
+
+
+def test_flows_without_a_start_date_are_kept_with_a_note_saying_what_that_means():
+    options = Options(destination_country="BDI", population_type="refugees", measure="flow")
+    parsed, result = read(FORMATS / "unhcr_portal_timeseries.csv", options=options)
+    assert result.problems == [] and result.frame["period_start"].isna().all()
+    assert any(n.startswith("3 flow figure(s) have no start date") for n in parsed.notes)
+    dated, _ = read(FORMATS / "unhcr_portal_timeseries.csv",
+                    options=Options(destination_country="BDI", population_type="refugees", measure="flow",
+                                    period_start="2025-01-01"))
+    assert not any("no start date" in n for n in dated.notes)
