@@ -35,7 +35,10 @@ def render() -> None:
     after = c2.selectbox("To version", ids, index=0, key=f"diff_after_{newest}")
     kind = c3.radio("Table", list(imports.KINDS), horizontal=True, key="diff_kind")
     changes = store.changes(imports.KINDS[kind], int(before), int(after))
-    st.caption(f"{len(changes)} row(s) differ.")
+    counts = changes["change"].value_counts() if len(changes) else {}
+    parts = [f"{counts[c]} {c}" for c in ("added", "changed", "removed") if c in counts and counts[c]]
+    st.caption(f"{len(changes)} row(s) differ" + (f": {', '.join(parts)}." if parts else ".")
+               + " A changed row shows its values before and after.")
     st.dataframe(tables.readable(changes), hide_index=True, width="stretch", key="changes_table")
 
     st.subheader("Download a version")
