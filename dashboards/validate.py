@@ -69,12 +69,17 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     # A date, optionally followed by a time (DTM, HAPI); nothing else, e.g. not '2025-02-21 to 2025-02-28'.
     iso_like = text.str.fullmatch(_ISO_DATE_TIME)
     iso = pd.to_datetime(text.str.slice(0, 10).where(iso_like), format="%Y-%m-%d", errors="coerce")
-    slash = text.str.contains("/", regex=False)
-    if slash.any():
+    other = iso.isna() & text.str.contains(r"[/.-]", regex=True)
+    if other.any():
         # Excel writes a date with a time of day as '21/02/2025 00:00': the day is what counts.
-        day = text.where(slash).str.replace(r"\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", "", regex=True)
-        dmy = pd.to_datetime(day, format="%d/%m/%Y", errors="coerce")
-        iso = iso.fillna(dmy)
+        day = text.where(other).str.replace(r"\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", "", regex=True)
+        # Day first whatever the separator (21/02/2025, 21-02-2025, 21.02.2025), as written in the
+        # region; a year first is year, month, day (2025/02/21). Month-first dates are not guessed at.
+        for pattern, fmt in ((r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "%d/%m/%Y"), (r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}", "%d-%m-%Y"),
+                             (r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}", "%d.%m.%Y"), (r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}", "%Y/%m/%d")):
+            form = day.str.fullmatch(pattern).fillna(False).astype(bool)
+            if form.any():
+                iso = iso.fillna(pd.to_datetime(day.where(form), format=fmt, errors="coerce"))
     return iso.astype("datetime64[ns]")
 
 

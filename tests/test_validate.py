@@ -100,3 +100,14 @@ def test_controller_names_are_matched_case_insensitively_and_unknown_ones_reject
     ok = check(CONTROL, CONTROL_HEADER, row.format(who="fardc"))
     assert ok.frame.loc[2, "controlled_by"] == "FARDC"
     assert located(check(CONTROL, CONTROL_HEADER, row.format(who="rebels"))) == {(2, "controlled_by", "rebels")}
+
+
+def test_day_first_dates_with_any_separator_and_year_first_slashes_are_read_month_first_never():
+    import pandas as pd
+
+    from dashboards.validate import parse_dates
+
+    written = ["21-02-2025", "21.02.2025", "2025/02/21", "21/02/2025 13:05", "2/13/2025", "2025-02-21 to 2025-02-28"]
+    read = parse_dates(pd.Series(written, dtype="str"))
+    assert [None if pd.isna(d) else d.date().isoformat() for d in read] == [
+        "2025-02-21", "2025-02-21", "2025-02-21", "2025-02-21", None, None]
