@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from .config import cannot_open, database_url
 from .imports import KINDS, ImportRefused, NothingToImport, apply, can_skip_rows, check, export, template
-from .ingest import Options, UnreadableFile
+from .ingest import GIVEN_WITH_THE_FILE, Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
 from .seeds import SeedError, ensure_seeded
 from .store import Store
@@ -36,26 +36,29 @@ def _store() -> Store:
     return store
 
 
+_OPTION_HELP = {
+    "destination_country": {"metavar": "COUNTRY", "help": "destination country (ISO3) for files that do not say it"},
+    "population_type": {"choices": POPULATION_TYPES, "help": "for files that do not say it"},
+    "measure": {"choices": MEASURES, "help": "stock or flow, for files that do not say it"},
+    "period_start": {"help": "for flows: the date counting starts (YYYY-MM-DD)"},
+    "source_org": {"help": "publisher, for files that do not say it"},
+    "source_title": {"help": "report title, for files that do not say it"},
+    "source_url": {"help": "web address of the source, for files that do not say it"},
+}
+
+
 def _file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the CSV file")
     parser.add_argument("--kind", choices=list(KINDS), default="figures", help="what the file holds")
-    parser.add_argument("--country", help="destination country (ISO3) for files that do not say it")
-    parser.add_argument("--population-type", choices=POPULATION_TYPES, help="for files that do not say it")
-    parser.add_argument("--measure", choices=MEASURES, help="stock or flow, for files that do not say it")
-    parser.add_argument("--period-start", help="for flows: the date counting starts (YYYY-MM-DD)")
-    parser.add_argument("--source-org", help="publisher, for files that do not say it")
-    parser.add_argument("--source-title", help="report title, for files that do not say it")
-    parser.add_argument("--source-url", help="web address of the source, for files that do not say it")
+    # What a file may leave out and the editor gives instead; the flags are those the messages name.
+    for column, (_field, flag) in GIVEN_WITH_THE_FILE.items():
+        parser.add_argument(flag, dest=column, **_OPTION_HELP[column])
     parser.add_argument("--progress", action="store_true",
                         help="say each step on standard error (the default when it is a terminal)")
 
 
 def _options(args) -> Options:
-    return Options(
-        destination_country=args.country, population_type=args.population_type, measure=args.measure,
-        period_start=args.period_start, source_org=args.source_org, source_title=args.source_title,
-        source_url=args.source_url,
-    )
+    return Options(**{column: getattr(args, column) for column in GIVEN_WITH_THE_FILE})
 
 
 def _progress(args):
@@ -89,8 +92,9 @@ def cmd_validate(args) -> int:
 def cmd_import(args) -> int:
     store = _store()
     checked = _check(args, store)
+    mode = "replace" if args.replace else "merge"
     try:
-        info = apply(checked, store, mode="replace" if args.replace else "merge",
+        info = apply(checked, store, mode=mode,
                      valid_rows_only=args.valid_rows_only, editor=args.editor, note=args.note,
                      progress=_progress(args))
     except NothingToImport as exc:  # the data already is as the file says: not a failure
@@ -98,7 +102,7 @@ def cmd_import(args) -> int:
         return 0
     except ImportRefused as exc:
         hint = (f" To import the {len(checked.validated.frame):,} valid row(s), add --valid-rows-only."
-                if can_skip_rows(checked, mode="replace" if args.replace else "merge") else "")
+                if can_skip_rows(checked, mode=mode) else "")
         print(f"not imported: {exc}{hint}", file=sys.stderr)
         return 1
     print(info.id)

@@ -21,6 +21,11 @@ def neutralise(value):
     return value
 
 
+def clip(text: str, limit: int) -> str:
+    """Text cut to at most `limit` characters, an ellipsis marking the cut (for labels and messages)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
 def restore(text: pd.Series) -> pd.Series:
     """Undo neutralise() on a column of text cells: "'=SUM(1)" is read as "=SUM(1)", other cells as they are."""
     marked = text.str.startswith(_MARK, na=False)

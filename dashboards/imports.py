@@ -172,7 +172,8 @@ def apply(
     """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
     refused = refusal(checked, mode=mode, valid_rows_only=valid_rows_only)
     if refused:
-        raise (NothingToImport if changes_nothing(checked) and not checked.errors else ImportRefused)(refused)
+        nothing = not checked.errors and changes_nothing(checked)  # refusal() says so only once errors are out
+        raise NothingToImport(refused) if nothing else ImportRefused(refused)
     progress(0.0, f"Storing {rows(len(checked.validated.frame))} as a new version")
     info = store.commit(
         {checked.table: checked.validated.frame},
@@ -194,6 +195,9 @@ def problems_csv(checked: Checked) -> bytes:
     return to_csv_bytes(frame)
 
 
+AS_WRITTEN = "as written"  # the column of skipped_rows() holding a row that could not be split into cells
+
+
 def skipped_rows(checked: Checked) -> pd.DataFrame:
     """Every row that would not be imported, as the file had it, with its problems, in file order.
 
@@ -201,9 +205,10 @@ def skipped_rows(checked: Checked) -> pd.DataFrame:
     header) have no cells to show: their text comes whole in the column "as written".
     """
     rejected = checked.validated.rejected_with_problems()
+    listed = set(rejected["row"])
     unsplit: dict[int, list] = {}
     for p in errors(checked.parsed.problems):
-        if p.row is not None and p.column is None and p.row not in set(rejected["row"]):
+        if p.row is not None and p.column is None and p.row not in listed:
             entry = unsplit.setdefault(p.row, [[], p.value])
             entry[0].append(f"row: {p.message}")
     if not unsplit:
@@ -212,9 +217,6 @@ def skipped_rows(checked: Checked) -> pd.DataFrame:
                           AS_WRITTEN: [v or "" for _, v in unsplit.values()]})
     out = pd.concat([rejected.assign(**{AS_WRITTEN: ""}), extra], ignore_index=True)
     return out.sort_values("row", kind="stable").reset_index(drop=True)
-
-
-AS_WRITTEN = "as written"
 
 
 def skipped_rows_csv(checked: Checked) -> bytes:

@@ -192,10 +192,9 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
 AS_WRITTEN_LIMIT = 1000  # characters of an unsplit row kept to show it (cells are capped elsewhere)
 
 
-def _as_written(cells: list[str], delimiter: str) -> str:
+def _as_written(record: list[str], delimiter: str) -> str:
     """A row that could not be split into the header's columns, as text, for the editor to find and fix."""
-    text = delimiter.join(cells)
-    return text if len(text) <= AS_WRITTEN_LIMIT else text[: AS_WRITTEN_LIMIT - 1] + "\u2026"
+    return cells.clip(delimiter.join(record), AS_WRITTEN_LIMIT)
 
 
 def release_arrow_memory() -> None:
@@ -584,9 +583,11 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
     taken: set[int] = set()
     columns: dict[str, pd.Series] = {}
     column_map: dict[str, str] = {}
+    position_of: dict[str, int] = {}
 
     def take(name: str, position: int) -> None:
         taken.add(position)
+        position_of[name] = position
         # Cells our own exports protected from spreadsheets ('=...) are read as they were stored.
         columns[name] = cells.restore(strip(body[position]))
         column_map[header[position] or f"column {position + 1}"] = name
@@ -600,7 +601,7 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
 
     # HAPI names a province twice: the provider's name, sometimes empty, and the standard one beside it.
     for name in ("destination_admin1", "province"):
-        at = next((i for i in taken if column_map.get(header[i] or f"column {i + 1}") == name), None)
+        at = position_of.get(name)
         if at is not None and "provider" in hxl_tag(tags[at])[1]:
             other = _match(tags, ["#adm1+name"], taken)
             if other is not None:

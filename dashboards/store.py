@@ -204,13 +204,14 @@ class Store:
         """A new version whose tables are exactly as they were in an earlier version."""
         if self.version(version_id) is None:
             raise ValueError(f"There is no version {version_id}.")
-        if version_id == self.current_version():
-            raise ValueError(f"Version {version_id} is the current version: there is nothing to revert.")
         current = self.current_version()
-        if all(self.changes(table, version_id, current).empty for table in TABLES.values()):
+        if version_id == current:
+            raise ValueError(f"Version {version_id} is the current version: there is nothing to revert.")
+        old = {table: self.read(table, version_id) for table in TABLES.values()}
+        previews = [self.preview(table, rows, mode="revert") for table, rows in old.items()]
+        if not any(p.added or p.changed or p.removed for p in previews):
             raise ValueError(f"Version {version_id} holds the same data as the current version {current}: "
                              "there is nothing to revert.")
-        old = {table: self.read(table, version_id) for table in TABLES.values()}
         return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}")
 
     def changes(self, table: Table, before: int, after: int) -> pd.DataFrame:

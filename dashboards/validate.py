@@ -20,7 +20,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from . import places
+from . import cells, places
 from .ingest import ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
 from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
@@ -310,9 +310,8 @@ def _duplicate_problems(
     return problems, typed.index[exact]
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = "" if text in ("nan", "<NA>", "NaT", "None") else text
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+def _short(text: str) -> str:
+    return cells.clip("" if text in ("nan", "<NA>", "NaT", "None") else text, 90)
 
 
 def _plain(names: pd.Series) -> pd.Series:

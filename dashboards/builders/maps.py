@@ -15,6 +15,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from ..assets import asset_urls
+from ..cells import clip
 from ..geo import Boundaries
 from ..schema import CONTROLLERS, KIVU_PROVINCES
 from ..viewstate import is_stale
@@ -263,8 +264,7 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
 def short(value, limit: int = 36) -> str:
     """Long source names are cut on the map's labels (on a line of their own, so a label stays narrow
     enough to fit beside a destination near the map's edge); popups carry them whole."""
-    text = "" if t.blank(value) else str(value)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+    return clip("" if t.blank(value) else str(value), limit)
 
 
 def flow_label(row, names: dict[str, str], on=None) -> str:

@@ -11,12 +11,14 @@ import streamlit as st
 from .. import imports
 from ..builders import tables
 from ..builders import text as t
-from ..ingest import Options, UnreadableFile
+from ..ingest import GIVEN_WITH_THE_FILE, Options, UnreadableFile
 from ..schema import MEASURES, POPULATION_TYPES
 from . import figures_page
 from .editor import signed_in
 from .state import get_boundaries, open_store
 
+# The form's field names, as the messages about missing columns name them.
+FIELD = {column: label for column, (label, _option) in GIVEN_WITH_THE_FILE.items()}
 WRAPPED_PROBLEMS = 50  # up to this many problems are shown whole; more go in a scrolling grid
 KIND_LABELS = {kind: table.title for kind, table in imports.KINDS.items()}
 
@@ -31,16 +33,16 @@ def _progress_to(bar, name: str) -> imports.Progress:
 def _options() -> Options:
     with st.expander("For files that do not say it themselves (UNHCR portal series, DTM, HAPI, UNHCR statistics)"):
         c1, c2, c3, c4 = st.columns(4)
-        country = c1.text_input("Destination country (ISO3 or name)", key="opt_country")
-        population = c2.selectbox("Population type", ["", *POPULATION_TYPES], key="opt_population",
+        country = c1.text_input(f"{FIELD['destination_country']} (ISO3 or name)", key="opt_country")
+        population = c2.selectbox(FIELD["population_type"], ["", *POPULATION_TYPES], key="opt_population",
                                   format_func=lambda v: t.population(v) if v else "(from the file)")
-        measure = c3.selectbox("Stock or flow", ["", *MEASURES], key="opt_measure",
+        measure = c3.selectbox(FIELD["measure"], ["", *MEASURES], key="opt_measure",
                                format_func=lambda v: v or "(from the file)")
-        since = c4.text_input("Counted since (flows, YYYY-MM-DD)", key="opt_since")
+        since = c4.text_input(f"{FIELD['period_start']} (flows, YYYY-MM-DD)", key="opt_since")
         s1, s2, s3 = st.columns(3)
-        org = s1.text_input("Source organisation", key="opt_org")
-        title = s2.text_input("Source title", key="opt_title")
-        url = s3.text_input("Source web address", key="opt_url")
+        org = s1.text_input(FIELD["source_org"], key="opt_org")
+        title = s2.text_input(FIELD["source_title"], key="opt_title")
+        url = s3.text_input(FIELD["source_url"], key="opt_url")
     return Options(country or None, population or None, measure or None, since or None, org or None,
                    title or None, url or None)
 
