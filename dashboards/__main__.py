@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .config import cannot_open, database_url
+from .config import cannot_open, database_url, redacted
 from .imports import KINDS, ImportRefused, NothingToImport, apply, can_skip_rows, check, export, template
 from .ingest import GIVEN_WITH_THE_FILE, Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
@@ -69,23 +69,32 @@ def _progress(args):
     return lambda done, what: print(f"[{time.perf_counter() - started:5.1f} s] {what}", file=sys.stderr, flush=True)
 
 
+def _shown(value: object) -> str:
+    """A cell's text for a terminal: control characters written out, so a cell cannot clear the screen,
+    move the cursor or forge a line of output (each problem stays on its own line)."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _check(args, store: Store):
     data = args.file.read_bytes()
     checked = check(data, args.kind, store=store, options=_options(args), file_name=args.file.name,
                     mode="replace" if getattr(args, "replace", False) else "merge", progress=_progress(args))
     for line in checked.parsed.notes:
-        print(f"note: {line}", file=sys.stderr)
+        print(f"note: {_shown(line)}", file=sys.stderr)
     for problem in checked.validated.problems:
-        print(f"row {problem.row if problem.row is not None else '-'}\t{problem.column or '-'}\t"
-              f"{problem.value if problem.value is not None else ''}\t{problem.severity}: {problem.message}",
-              file=sys.stderr)
+        print(f"row {problem.row if problem.row is not None else '-'}\t{_shown(problem.column or '-')}\t"
+              f"{_shown(problem.value if problem.value is not None else '')}\t{problem.severity}: "
+              f"{_shown(problem.message)}", file=sys.stderr)
     return checked
 
 
 def cmd_validate(args) -> int:
     checked = _check(args, _store())
     for key, value in checked.summary().items():
-        print(f"{key}: {value}")
+        print(f"{key}: {_shown(value)}")
     return 1 if checked.errors else 0
 
 
@@ -160,8 +169,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m dashboards",
         description="Check, import, list, export and revert the dashboard's data (the same code as the Upload and "
                     "History pages). Uses DATABASE_URL when set, else DASHBOARD_DB or var/dashboard.sqlite.",
-        epilog="Exit codes: 0 done (or nothing to change), 1 the file has problems, 2 bad usage, unreadable file "
-               "or database.")
+        epilog="Exit codes: 0 done (an import that would change nothing too), 1 the file has problems, 2 bad usage, "
+               "unreadable file or database, or a revert that would change nothing.")
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check a file and print every problem; store nothing")
     _file_options(v)
@@ -203,8 +212,19 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except sa.exc.DBAPIError as exc:  # read-only file, full disk, connection lost: the transaction rolled back
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        print(f"the database at {redacted(database_url())} refused the change ({_shown(reason)}). Nothing was "
+              "stored: the current version is as it was. Check the database is writable and reachable.",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: a version is stored whole or not at all; 'python -m dashboards versions' lists "
+              "what is stored.", file=sys.stderr)
+        return 130
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback, for any input
-        print(f"failed: {type(exc).__name__}: {exc}. Please report this with the file.", file=sys.stderr)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"failed: {type(exc).__name__}: {_shown(first)}. Please report this with the file.", file=sys.stderr)
         return 2
 
 

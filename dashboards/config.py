@@ -37,11 +37,14 @@ def boundaries_dir() -> Path:
 
 
 def redacted(url: str) -> str:
-    """The database URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    """The database URL without its user, password or query (which can carry a password), for messages."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    rest = rest.split("?", 1)[0]
+    if "@" in rest:  # the last @: an unencoded @ in a password must not leave part of it behind
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return f"{scheme}://{rest}"
 
 
 def cannot_open(url: str) -> str:

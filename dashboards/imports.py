@@ -17,7 +17,7 @@ from .builders.tables import to_csv_bytes
 from .ingest import ROW, Options, Parsed, read_csv
 from .problems import errors
 from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
-from .store import Mode, Preview, Store, VersionInfo
+from .store import Mode, Preview, Store, Unchanged, VersionInfo
 from .validate import Validated, option_problems, validate
 from .viewmodel import latest_per_series
 
@@ -154,9 +154,12 @@ def refusal(checked: Checked, *, mode: Mode, valid_rows_only: bool = False) -> s
         return (f"The file has {len(checked.errors)} problem(s) that block rows: fix them and check again, "
                 "or import only the valid rows.")
     if changes_nothing(checked):
-        return ("Nothing to import: every row of the file is already in the current data, so a new version "
-                "would change nothing.")
+        return NOTHING
     return None
+
+
+NOTHING = ("Nothing to import: every row to import is already in the current data, so a new version "
+           "would change nothing.")
 
 
 def apply(
@@ -172,18 +175,21 @@ def apply(
     """Store the checked rows as a new version; refuse when there are errors unless only valid rows are wanted."""
     refused = refusal(checked, mode=mode, valid_rows_only=valid_rows_only)
     if refused:
-        nothing = not checked.errors and changes_nothing(checked)  # refusal() says so only once errors are out
-        raise NothingToImport(refused) if nothing else ImportRefused(refused)
+        raise NothingToImport(refused) if refused == NOTHING else ImportRefused(refused)
     progress(0.0, f"Storing {rows(len(checked.validated.frame))} as a new version")
-    info = store.commit(
-        {checked.table: checked.validated.frame},
-        mode=mode,
-        editor=editor,
-        file_name=checked.file_name,
-        data=checked.data,
-        note=note,
-        progress=progress,
-    )
+    try:
+        info = store.commit(
+            {checked.table: checked.validated.frame},
+            mode=mode,
+            editor=editor,
+            file_name=checked.file_name,
+            data=checked.data,
+            note=note,
+            progress=progress,
+            unless_unchanged=True,
+        )
+    except Unchanged:  # another import stored the same rows between the check and this commit
+        raise NothingToImport(NOTHING) from None
     progress(1.0, f"Stored as version {info.id}")
     return info
 

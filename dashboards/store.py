@@ -40,6 +40,10 @@ _SQL_TYPES = {
 }
 
 
+class Unchanged(Exception):
+    """The commit would change nothing (checked under the write lock): no version was made."""
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     """What one version changed, as shown to editors and in the History page."""
@@ -174,17 +178,21 @@ class Store:
         data: bytes | None = None,
         note: str | None = None,
         progress: Callable[[float, str], None] | None = None,
+        unless_unchanged: bool = False,
     ) -> VersionInfo:
         """Create one new version from validated rows of one or more tables, in one transaction.
 
         merge: rows replace current rows with the same key; other current rows stay.
         replace / revert / seed: each given table becomes exactly these rows.
         progress, if given, hears how far the writing has got (share from 0 to 1, in words).
+        unless_unchanged: raise Unchanged rather than make a version that changes nothing. The check is
+        made holding the write lock, so two identical imports at once make one version, not two.
         """
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
-                info = self._commit(conn, changes, mode, editor, file_name, data, note, progress=progress)
+                info = self._commit(conn, changes, mode, editor, file_name, data, note, progress=progress,
+                                    unless_unchanged=unless_unchanged)
                 if progress:
                     progress(0.95, "Writing the new version to disk")
                 return info
@@ -212,7 +220,12 @@ class Store:
         if not any(p.added or p.changed or p.removed for p in previews):
             raise ValueError(f"Version {version_id} holds the same data as the current version {current}: "
                              "there is nothing to revert.")
-        return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}")
+        try:
+            return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}",
+                               unless_unchanged=True)
+        except Unchanged:  # another revert or import made the data so meanwhile
+            raise ValueError(f"Version {version_id} holds the same data as the current version "
+                             f"{self.current_version()}: there is nothing to revert.") from None
 
     def changes(self, table: Table, before: int, after: int) -> pd.DataFrame:
         """Rows that differ between two versions, each marked added, removed, or changed (old and new values)."""
@@ -282,7 +295,8 @@ class Store:
         release_arrow_memory()
         return frame.astype({"row_id": "int64"})
 
-    def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False, progress=None) -> VersionInfo:
+    def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False, progress=None,
+                unless_unchanged=False) -> VersionInfo:
         progress = progress or (lambda done, what: None)
         if not locked:
             progress(0.0, "Waiting for other imports to finish")
@@ -294,6 +308,8 @@ class Store:
             incoming = _typed(rows[table.names].reset_index(drop=True), table)
             diffs[table] = _diff(table, self._current_with_ids(conn, table), incoming, whole_table=mode != "merge")
         totals = {k: sum(getattr(d, k) for d in diffs.values()) for k in ("added", "changed", "unchanged", "removed")}
+        if unless_unchanged and not (totals["added"] or totals["changed"] or totals["removed"]):
+            raise Unchanged()
         version_id = conn.execute(
             sa.insert(self.versions).values(
                 created_at=created,

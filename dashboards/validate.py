@@ -63,8 +63,26 @@ class Validated:
         return out.reset_index(drop=True)
 
 
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")  # a date outside is a mistyped year
+
+
 def parse_dates(raw: pd.Series) -> pd.Series:
-    """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it."""
+    """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it.
+
+    A date outside EARLIEST..LATEST (a year typed 3025 or 0202) is missing here; _out_of_range finds them.
+    """
+    dates = _any_dates(raw)
+    return dates.where((dates >= EARLIEST) & (dates <= LATEST)).astype("datetime64[ns]")
+
+
+def _out_of_range(raw: pd.Series) -> pd.Series:
+    """Which texts are well-formed dates with a year no one means (before 1900 or after 2199)."""
+    dates = _any_dates(raw)
+    return (dates.notna() & ((dates < EARLIEST) | (dates > LATEST))).fillna(False).astype(bool)
+
+
+def _any_dates(raw: pd.Series) -> pd.Series:
+    """Dates in whatever resolution holds them: years like 3025 do not fit in nanoseconds."""
     text = strip(raw)
     # A date, optionally followed by a time (DTM, HAPI); nothing else, e.g. not '2025-02-21 to 2025-02-28'.
     iso_like = text.str.fullmatch(_ISO_DATE_TIME)
@@ -80,7 +98,7 @@ def parse_dates(raw: pd.Series) -> pd.Series:
             form = day.str.fullmatch(pattern).fillna(False).astype(bool)
             if form.any():
                 iso = iso.fillna(pd.to_datetime(day.where(form), format=fmt, errors="coerce"))
-    return iso.astype("datetime64[ns]")
+    return iso
 
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
@@ -146,9 +164,10 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
     """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem."""
     empty = text == ""
     if column.type == "date":
-        values = parse_dates(text)
-        return values, [(values.isna() & ~empty,
-                         "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025).")]
+        values, odd_year = parse_dates(text), _out_of_range(text)
+        return values, [(values.isna() & ~empty & ~odd_year,
+                         "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025)."),
+                        (odd_year, f"has a year before {EARLIEST.year} or after {LATEST.year}: check the year.")]
     if column.type == "integer":
         numbers = parse_numbers(text)
         # '42.000' is 42 000 where a dot separates thousands (French, German) and 42 in English.

@@ -5,6 +5,7 @@ import pytest
 
 from dashboards import imports
 from dashboards.schema import FIGURES
+from dashboards.store import Unchanged
 
 from .conftest import FIGURES_HEADER
 
@@ -66,8 +67,8 @@ def test_the_template_reads_back_as_one_valid_example_row(seeded):
 
 def test_exports_are_any_version_with_optional_hxl(seeded):
     imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
-    v1 = imports.export(seeded, "figures", version=1).decode()
-    v2 = imports.export(seeded, "figures", version=2, hxl=True).decode()
+    v1 = imports.export(seeded, "figures", version=1).decode("utf-8-sig")
+    v2 = imports.export(seeded, "figures", version=2, hxl=True).decode("utf-8-sig")
     assert "91234" not in v1 and "91234" in v2
     assert v2.splitlines()[1].startswith("#date,")
 
@@ -198,3 +199,35 @@ def test_a_missing_column_names_the_form_field_and_option_that_can_give_it_or_el
     [problem] = control.errors
     assert problem.column == "controlled_by" and "the template on the Upload page" in problem.message
     assert "form" not in problem.message
+
+
+def test_two_checks_of_one_file_applied_one_after_the_other_make_one_version(seeded):
+    # As two editors (or a retried scheduled job) importing the same file at once: both checks saw the
+    # rows as new; the second commit finds them stored under the write lock and makes no empty version.
+    first = imports.check(csv(NEW), "figures", store=seeded)
+    second = imports.check(csv(NEW), "figures", store=seeded)
+    assert imports.apply(first, seeded).id == 2
+    with pytest.raises(imports.NothingToImport):
+        imports.apply(second, seeded)
+    assert seeded.current_version() == 2
+
+
+def test_two_reverts_to_one_version_make_one_version(seeded):
+    imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
+    old = {t: seeded.read(t, 1) for t in (FIGURES,)}
+    seeded.revert(1)
+    with pytest.raises(Unchanged):  # the second revert's own pre-check is passed by committing directly
+        seeded.commit(old, mode="revert", unless_unchanged=True)
+    with pytest.raises(ValueError, match="nothing to revert"):
+        seeded.revert(1)
+    assert seeded.current_version() == 3
+
+
+def test_valid_rows_only_of_a_feed_already_stored_is_nothing_to_import_not_a_failure(seeded):
+    imports.apply(imports.check(csv(NEW, BAD), "figures", store=seeded), seeded, valid_rows_only=True)
+    again = imports.check(csv(NEW, BAD), "figures", store=seeded)
+    with pytest.raises(imports.NothingToImport):
+        imports.apply(again, seeded, valid_rows_only=True)
+    with pytest.raises(imports.ImportRefused) as refused:  # without the flag the bad row still blocks
+        imports.apply(again, seeded)
+    assert not isinstance(refused.value, imports.NothingToImport)

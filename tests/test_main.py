@@ -108,7 +108,9 @@ def test_versions_that_cannot_exist_and_files_that_cannot_be_written_get_a_sente
 
 def test_a_database_that_cannot_be_opened_is_named_without_its_password_and_nothing_is_created(tmp_path):
     missing = tmp_path / "typo" / "db.sqlite"
-    for env in ({"DASHBOARD_DB": str(missing)}, {"DATABASE_URL": "postgresql+psycopg://kivu:s3cret@127.0.0.1:1/x"}):
+    for env in ({"DASHBOARD_DB": str(missing)}, {"DATABASE_URL": "postgresql+psycopg://kivu:s3cret@127.0.0.1:1/x"},
+                {"DATABASE_URL": "postgresql://127.0.0.1:1/x?user=kivu&password=s3cret"},
+                {"DATABASE_URL": "postgresql://kivu:s3c@ret@127.0.0.1:1/x"}):
         out = subprocess.run([sys.executable, "-m", "dashboards", "versions"], cwd=ROOT, capture_output=True,
                              text=True, timeout=120, env={**{k: v for k, v in os.environ.items()
                                                             if k not in ("DATABASE_URL", "DASHBOARD_DB")}, **env})
@@ -132,3 +134,24 @@ def test_importing_a_file_already_in_the_data_changes_nothing_and_is_not_a_failu
     assert again.returncode == 0 and again.stdout == ""  # no version id: none was made
     assert "Nothing to import" in again.stderr and "current version stays 2" in again.stderr
     assert cli("versions").stdout.count("\n") == 3  # header, seeds, the one import
+
+
+def test_cells_cannot_clear_the_terminal_or_forge_lines_of_output(cli, tmp_path):
+    forged = NEW.replace("BDI,", "BDI\x1b[2J\x1b[31mFAKE\x1b[0m,", 1).replace(",91234,", ',"1\nrow 99\t-\t\tnote: all good",')
+    result = cli("validate", write(tmp_path, "escapes.csv", forged))
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\\x1b[2J" in result.stderr
+    assert not any(line.startswith("row 99") for line in result.stderr.splitlines())
+
+
+def test_a_database_that_refuses_the_write_gets_a_sentence_and_keeps_its_version(cli, tmp_path):
+    assert cli("versions").returncode == 0  # seeded, version 1
+    # Opened read-only (as a file without write permission would be; tests may run as root, who ignores those).
+    read_only = f"sqlite:///file:{tmp_path / 'cli.sqlite'}?mode=ro&uri=true"
+    result = subprocess.run([sys.executable, "-m", "dashboards", "import", str(write(tmp_path, "new.csv", NEW))],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "DATABASE_URL": read_only})
+    assert result.returncode == 2, result.stderr
+    assert "refused the change" in result.stderr and "Nothing was stored" in result.stderr
+    assert "Traceback" not in result.stderr and "[SQL:" not in result.stderr
+    assert cli("versions").stdout.count("\n") == 2  # header and version 1

@@ -111,3 +111,20 @@ def test_day_first_dates_with_any_separator_and_year_first_slashes_are_read_mont
     read = parse_dates(pd.Series(written, dtype="str"))
     assert [None if pd.isna(d) else d.date().isoformat() for d in read] == [
         "2025-02-21", "2025-02-21", "2025-02-21", "2025-02-21", None, None]
+
+
+def test_a_mistyped_year_is_one_located_problem_not_a_crash():
+    # Years like 3025 or 0202 do not fit pandas' nanosecond dates; they once stopped the whole check.
+    rows = [GOOD.replace("2025-02-21", when).replace("/a", f"/{i}") for i, when in
+            enumerate(["3025-02-21", "21/02/3025", "0202-02-21", "2262-04-12"])]
+    result = check(FIGURES, FIGURES_HEADER, *rows, GOOD)
+    assert located(result) == {(2, "as_of", "3025-02-21"), (3, "as_of", "21/02/3025"),
+                               (4, "as_of", "0202-02-21"), (5, "as_of", "2262-04-12")}
+    assert all("check the year" in p.message for p in result.problems if p.severity == "error")
+    assert len(result.frame) == 1
+
+
+def test_a_mistyped_year_in_a_control_event_is_located_too():
+    result = check(CONTROL, CONTROL_HEADER, "3025-01-27,Goma,Nyiragongo,North Kivu,,,,M23,captured,Reuters,T,"
+                   "https://example.org/g,standard,")
+    assert (2, "date", "3025-01-27") in located(result)

@@ -15,7 +15,11 @@ _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False) -> bytes:
-    """CSV (UTF-8) safe to open in a spreadsheet; with hxl, the table's hashtag row under the header."""
+    """CSV safe to open in a spreadsheet; with hxl, the table's hashtag row under the header.
+
+    UTF-8 with a byte-order mark: without one, Excel on Windows reads the file in the legacy code page
+    and shows "Réfugiés" as "RÃ©fugiÃ©s". Every reader here (and pandas, LibreOffice, Sheets) skips it.
+    """
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
@@ -29,7 +33,7 @@ def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool =
         out.to_csv(buffer, index=False, header=False)
     else:
         out.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def readable(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:

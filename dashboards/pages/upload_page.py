@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 import pandas as pd
@@ -16,6 +17,11 @@ from ..schema import MEASURES, POPULATION_TYPES
 from . import figures_page
 from .editor import signed_in
 from .state import get_boundaries, open_store
+
+LOG = logging.getLogger(__name__)
+FAULT = ("This file could not be {what} because of a fault in the dashboard or its database, not in your file. "
+         "Nothing was stored: the current version is as it was. Please send the file to whoever runs this "
+         "dashboard; the server's log has the details.")
 
 # The form's field names, as the messages about missing columns name them.
 FIELD = {column: label for column, (label, _option) in GIVEN_WITH_THE_FILE.items()}
@@ -137,6 +143,11 @@ def render() -> None:
             bar.empty()
             st.error(t.md(exc))
             return
+        except Exception:  # a fault of ours, not of the file: a sentence for the editor, the details in the log
+            LOG.exception("checking %r failed", upload.name)
+            bar.empty()
+            st.error(FAULT.format(what="checked"))
+            return
         bar.progress(1.0, text=f"{t.md(upload.name)}: checked {imports.rows(checked.parsed.rows_read)} in "
                                f"{time.perf_counter() - started:.1f} s")
         st.session_state["checked"] = checked
@@ -164,6 +175,11 @@ def render() -> None:
                                  note=note or None, progress=_progress_to(bar, upload.name))
         except imports.ImportRefused as exc:
             st.error(t.md(exc))
+            return
+        except Exception:  # the database refused the write (read-only, full, connection lost): rolled back
+            LOG.exception("importing %r failed", upload.name)
+            bar.empty()
+            st.error(FAULT.format(what="stored"))
             return
         st.session_state.pop("checked_key", None)
         st.session_state["imported_key"] = fingerprint

@@ -21,7 +21,9 @@ def test_a_csv_download_keeps_numbers_and_dates_readable():
 
 def test_an_hxl_download_has_the_hashtag_row_under_the_header():
     df = pd.DataFrame({"as_of": pd.to_datetime(["2025-02-21"]), "figure": [1]})
-    lines = to_csv_bytes(df, FIGURES, hxl=True).decode().splitlines()
+    data = to_csv_bytes(df, FIGURES, hxl=True)
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    lines = data.decode("utf-8-sig").splitlines()
     assert lines[:2] == ["as_of,figure", "#date,#affected+num"]
 
 
