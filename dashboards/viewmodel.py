@@ -43,6 +43,20 @@ def latest_per_series(figures: pd.DataFrame, on: date | None = None) -> pd.DataF
     )
 
 
+def same_date_rivals(figures: pd.DataFrame, row) -> pd.DataFrame:
+    """Other reports of the row's series (same place, population, measure, period and scope) with the same
+    as-of date but a different figure: a conflict the map shows as such, never resolves. Largest first."""
+    same = (figures["as_of"] == row["as_of"]).fillna(False).astype(bool)
+    for column in FIGURE_SERIES:
+        value = row.get(column)
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+            same &= figures[column].isna()
+        else:
+            same &= (figures[column] == value).fillna(False).astype(bool)
+    different = (figures["figure"] != row["figure"]).fillna(False).astype(bool)
+    return figures[same & different].sort_values("figure", ascending=False, kind="stable")
+
+
 def is_cross_border(figures: pd.DataFrame) -> pd.Series:
     """Rows about people who left DR Congo for one named country."""
     dest = figures["destination_country"]

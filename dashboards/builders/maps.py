@@ -14,6 +14,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from .. import viewmodel as vm
 from ..assets import asset_urls
 from ..cells import clip
 from ..geo import Boundaries
@@ -22,6 +23,8 @@ from ..viewstate import is_stale
 from . import text as t
 
 STALE_NOTE = "over 30 days old"  # than the chosen date; the caption above the map says so
+DIFFER_NOTE = "sources differ"  # on the figure for the mark's as-of date; its popup lists each
+DIFFER_HEADING = "Sources differ on this date"
 
 CENTER = (-2.3, 30.2)
 ZOOM = 6
@@ -59,6 +62,7 @@ MAP_CSS = """
 .popup-body table { border-collapse: collapse; font-size: 12px; }
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
 .popup-body .muted { color: #555; font-size: 11px; }
+.popup-body .sources-differ { margin: 4px 0; padding: 3px 5px; background: #fdebd0; border-left: 3px solid #b9770e; }
 </style>
 """
 
@@ -236,11 +240,14 @@ def flow_weight(value: float, largest: float) -> float:
     return round(max(MIN_FLOW_WEIGHT, MAX_FLOW_WEIGHT * math.sqrt(value / largest)), 2)
 
 
-def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None, title: str | None = None) -> str:
-    """The figure, what it counts, as-of date and source; then the latest of the place's other series."""
+def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None, title: str | None = None,
+                 rivals: pd.DataFrame | None = None, stale: bool = False) -> str:
+    """The figure, what it counts, as-of date and source; the other sources' different figures for the same
+    series and date (rivals), each with its source; then the latest of the place's other series."""
     title = title or t.place(row["destination_country"], names)
+    old = f' <span class="low-confidence">last report {STALE_NOTE}</span>' if stale else ""
     lines = [
-        f"<h4>{t.esc(title)}</h4>",
+        f"<h4>{t.esc(title)}{old}</h4>",
         f"<div><b>{t.esc(t.fmt_int(row['figure']))}</b> {t.esc(t.population(row['population_type']))}"
         f"{t.confidence_html(row)}</div>",
         f"<div>{t.esc(t.period(row))}</div>",
@@ -249,6 +256,16 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
     ]
     if not t.blank(row.get("notes")):
         lines.append(f'<div class="muted">{t.esc(row["notes"])}</div>')
+    if rivals is not None and len(rivals):
+        items = "".join(
+            f"<li><b>{t.esc(t.fmt_int(r['figure']))}</b> ({t.source_html(r)}), "
+            f"as of {t.esc(t.fmt_date(r['as_of']))}{t.confidence_html(r)}</li>"
+            for _, r in rivals.iterrows()
+        )
+        lines.append(
+            f'<div class="sources-differ"><b>{DIFFER_HEADING}</b> (same series; shown, not resolved):'
+            f'<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>'
+        )
     if others is not None and len(others):
         items = "".join(
             f"<li>{t.esc(t.figure_sentence(o, names))} ({t.source_html(o)}){t.confidence_html(o)}</li>"
@@ -267,12 +284,25 @@ def short(value, limit: int = 36) -> str:
     return clip("" if t.blank(value) else str(value), limit)
 
 
-def flow_label(row, names: dict[str, str], on=None) -> str:
-    old = f'<br><span class="low-confidence">{STALE_NOTE}</span>' if on is not None and is_stale(row["as_of"], on) else ""
+def _notes(row, on=None, differ: bool = False) -> str:
+    """The label's flags: an old report, and sources that differ on the same date."""
+    notes = ""
+    if on is not None and is_stale(row["as_of"], on):
+        notes += f'<br><span class="low-confidence">{STALE_NOTE}</span>'
+    if differ:
+        notes += f'<br><span class="low-confidence">{DIFFER_NOTE}</span>'
+    return notes
+
+
+def _rivals(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if reports is None else vm.same_date_rivals(reports, row)
+
+
+def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str:
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
         f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
-        f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{old}"
+        f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{_notes(row, on, differ)}"
     )
 
 
@@ -302,8 +332,13 @@ def flows(latest: pd.DataFrame, boundaries: Boundaries) -> list[Flow]:
     return out
 
 
-def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None) -> folium.FeatureGroup:
-    """A line from the Kivus to each destination country, labelled with figure, date and source."""
+def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None,
+               reports: pd.DataFrame | None = None) -> folium.FeatureGroup:
+    """A line from the Kivus to each destination country, labelled with figure, date and source.
+
+    `reports` are all figure rows (any may be given; only those of a mark's series and as-of date are
+    used): a different figure for the same series and date is listed in the popup and flagged on the label.
+    """
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Cross-border displacement")
     rows = latest.set_index("destination_country", drop=False)
@@ -311,7 +346,9 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
         row = rows.loc[flow.destination]
         others = series[(series["destination_country"] == flow.destination)]
         others = others[~others.index.isin([row.name]) & (others["figure"] != row["figure"])]
-        popup = figure_popup(row, names, others)
+        rivals = _rivals(row, reports)
+        stale = on is not None and is_stale(row["as_of"], on)
+        popup = figure_popup(row, names, others, rivals=rivals, stale=stale)
         folium.PolyLine(
             [flow.start, flow.end],
             color=FLOW_COLOR,
@@ -330,7 +367,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             class_name="flow-end",
             popup=folium.Popup(popup, max_width=360),
             tooltip=folium.Tooltip(
-                flow_label(row, names, on),
+                flow_label(row, names, on, differ=rivals is not None and len(rivals) > 0),
                 permanent=True,
                 direction=_label_direction(flow.start, flow.end),
                 class_name="flow-label",
@@ -339,8 +376,9 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
     return group
 
 
-def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None) -> folium.FeatureGroup:
-    """The latest whole-province IDP stock, placed inside each Kivu province."""
+def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, on=None,
+              reports: pd.DataFrame | None = None) -> folium.FeatureGroup:
+    """The latest whole-province IDP stock, placed inside each Kivu province (`reports` as for flow_layer)."""
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Internal displacement")
     for _, row in idp.iterrows():
@@ -349,12 +387,13 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
             continue
         others = series[(series["destination_admin1"] == row["destination_admin1"])]
         others = others[(others["as_of"] != row["as_of"]) | (others["figure"] != row["figure"])]
+        rivals = _rivals(row, reports)
+        stale = on is not None and is_stale(row["as_of"], on)
         label = (
             f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
             f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}"
+            f"{_notes(row, on, differ=rivals is not None and len(rivals) > 0)}"
         )
-        if on is not None and is_stale(row["as_of"], on):
-            label += f'<br><span class="low-confidence">{STALE_NOTE}</span>'
         folium.CircleMarker(
             location=anchor,
             radius=9,
@@ -365,7 +404,8 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
             fill_opacity=0.9,
             class_name="idp-marker",
             popup=folium.Popup(
-                figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people"),
+                figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people",
+                             rivals=rivals, stale=stale),
                 max_width=360,
             ),
             # Labels to the west: the towns cluster east of the provinces' centres.

@@ -43,9 +43,9 @@ def _layers(figures, control, state, series, boundaries, on, layers) -> list:
     """The chosen layers, in drawing order: towns last, on top, so they stay clickable."""
     groups = []
     if "flows" in layers:
-        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries, on))
+        groups.append(maps.flow_layer(vm.cross_border_latest(figures, on), series, boundaries, on, figures))
     if "idps" in layers:
-        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries, on))
+        groups.append(maps.idp_layer(vm.idp_by_province(figures, on), series, boundaries, on, figures))
     if "control" in layers:
         groups.append(maps.control_layer(state, control, on))
     return groups

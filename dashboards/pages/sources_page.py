@@ -27,7 +27,9 @@ Facts are cited to their publishers; the dashboard's own code and text are the p
 - *Stocks and flows.* A stock counts people displaced at a date; a flow counts people newly displaced
   since a date. They are separate series: never added up, never chained.
 - *Conflicting sources.* Where sources disagree (different counts, definitions or dates), every report
-  stays in the data; the map shows the latest and its popup lists the others.
+  stays in the data. The map shows each place's latest report; where sources give different figures
+  for the same series and date, its label says "sources differ" and its popup lists each with its
+  source. Earlier reports are on the Figures page.
 - *Dates.* The as-of date is the date a figure refers to; many are a report's date, not a count's cut-off.
 - *Totals across countries* add figures with different dates and methods; the headline shows a
   source's own regional total next to the sum and says so.

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import folium
 import pandas as pd
@@ -106,3 +107,76 @@ def test_hostile_text_is_escaped_everywhere_it_reaches_the_map(hostile):
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "${alert" not in html and "`${" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# --- Sources that differ on the same date stay visible -------------------------
+
+from ..conftest import FIGURES_HEADER, frame  # noqa: E402
+
+HOSTILE_ORG = "<script>alert(1)</script>Gov`${x}`"
+SAME_DATE = frame(
+    FIGURES,
+    "\n".join(
+        [
+            FIGURES_HEADER,
+            "2025-12-19,COD,South Kivu,BDI,,refugees,84000,flow,2025-12-01,,UNHCR,T,https://e.org/unhcr,standard,",
+            f"2025-12-19,COD,South Kivu,BDI,,refugees,95000,flow,2025-12-01,,{HOSTILE_ORG},G,https://e.org/gov,standard,",
+            "2025-12-19,COD,South Kivu,BDI,,refugees,84000,flow,2025-12-01,,UNHCR via Reuters,R,https://e.org/r,standard,",
+            "2025-12-19,COD,South Kivu,BDI,,refugees,1000,stock,,,Other series,O,https://e.org/o,standard,",
+            "2025-12-01,COD,North Kivu,COD,North Kivu,idps,2000000,stock,,,IOM DTM,D,https://e.org/dtm,standard,",
+            "2025-12-01,COD,North Kivu,COD,North Kivu,idps,2500000,stock,,,OCHA,H,https://e.org/ocha,low,",
+        ]
+    ),
+)
+
+
+def test_a_flow_popup_lists_every_source_that_differs_on_the_same_date():
+    latest = vm.cross_border_latest(SAME_DATE)
+    chosen = latest.iloc[0]
+    group = maps.flow_layer(latest, vm.latest_per_series(SAME_DATE), B, reports=SAME_DATE)
+    html = render(maps.base_map(B), group)
+    assert maps.DIFFER_HEADING in html
+    assert "84,000" in html and "95,000" in html
+    assert "UNHCR" in html and 'href="https://e.org/gov"' in html and 'href="https://e.org/unhcr"' in html
+    assert "19 Dec 2025" in html
+    # the label, not only the popup, says the sources differ
+    assert f'<span class="low-confidence">{maps.DIFFER_NOTE}</span>' in html
+    # the untrusted source name is escaped, in the label and the popup alike
+    assert "<script>alert(1)" not in html and "${x}" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Gov&#96;&#36;{x}&#96;" in html
+    # a report agreeing with the chosen figure is not a conflict; another series is not either
+    assert chosen["figure"] == 95000
+    rivals = vm.same_date_rivals(SAME_DATE, chosen)
+    assert sorted(rivals["source_org"]) == ["UNHCR", "UNHCR via Reuters"]
+    unhcr = SAME_DATE[SAME_DATE["source_org"] == "UNHCR"].iloc[0]
+    assert list(vm.same_date_rivals(SAME_DATE, unhcr)["figure"]) == [95000]
+
+
+def test_without_a_same_date_conflict_there_is_no_sources_differ_note():
+    alone = SAME_DATE[SAME_DATE["figure"] != 95000]
+    latest = vm.cross_border_latest(alone)
+    html = render(maps.base_map(B), maps.flow_layer(latest, vm.latest_per_series(alone), B, reports=alone))
+    assert maps.DIFFER_HEADING not in html and maps.DIFFER_NOTE not in html
+
+
+def test_an_idp_popup_lists_the_other_source_for_the_same_date():
+    idp = vm.idp_by_province(SAME_DATE)
+    html = render(maps.base_map(B), maps.idp_layer(idp, vm.latest_per_series(SAME_DATE), B, reports=SAME_DATE))
+    assert maps.DIFFER_HEADING in html and maps.DIFFER_NOTE in html
+    assert "2,000,000" in html and "2,500,000" in html
+    assert "IOM DTM" in html and "OCHA" in html
+
+
+def test_flow_and_idp_popups_carry_the_stale_flag_like_their_labels():
+    on = date(2026, 3, 1)
+    latest, idp = vm.cross_border_latest(SAME_DATE, on), vm.idp_by_province(SAME_DATE, on)
+    series = vm.latest_per_series(SAME_DATE, on)
+    flow_row, idp_row = latest.iloc[0], idp.iloc[0]
+    names = B.country_names()
+    assert maps.STALE_NOTE in maps.flow_label(flow_row, names, on)
+    assert f"last report {maps.STALE_NOTE}" in maps.figure_popup(flow_row, names, stale=True)
+    for group in (maps.flow_layer(latest, series, B, on, SAME_DATE), maps.idp_layer(idp, series, B, on, SAME_DATE)):
+        html = render(folium.Map(), group)  # no legend, which names the flag too
+        assert f"last report {maps.STALE_NOTE}" in html  # in the popups, not only the labels
+    fresh = render(folium.Map(), maps.idp_layer(idp, series, B, date(2025, 12, 2), SAME_DATE))
+    assert f"last report {maps.STALE_NOTE}" not in fresh and f"{int(idp_row['figure']):,}" in fresh
