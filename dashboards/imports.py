@@ -187,6 +187,7 @@ def apply(
             note=note,
             progress=progress,
             unless_unchanged=True,
+            rows_in_file=checked.parsed.rows_read,
         )
     except Unchanged:  # another import stored the same rows between the check and this commit
         raise NothingToImport(NOTHING) from None

@@ -119,8 +119,17 @@ class Store:
         self.meta, self.versions, self.tables = _metadata()
 
     def create(self) -> None:
-        """Create the tables if they do not exist yet."""
-        self.meta.create_all(self.engine)
+        """Create the tables if they do not exist yet.
+
+        On PostgreSQL under the same lock as writes: app instances starting together on an empty
+        database would otherwise race to create the same tables and all but one fail.
+        """
+        if self.sqlite:
+            self.meta.create_all(self.engine)
+            return
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            self.meta.create_all(conn)
 
     def is_empty(self) -> bool:
         return self.current_version() is None
@@ -179,6 +188,7 @@ class Store:
         note: str | None = None,
         progress: Callable[[float, str], None] | None = None,
         unless_unchanged: bool = False,
+        rows_in_file: int | None = None,
     ) -> VersionInfo:
         """Create one new version from validated rows of one or more tables, in one transaction.
 
@@ -187,12 +197,13 @@ class Store:
         progress, if given, hears how far the writing has got (share from 0 to 1, in words).
         unless_unchanged: raise Unchanged rather than make a version that changes nothing. The check is
         made holding the write lock, so two identical imports at once make one version, not two.
+        rows_in_file: the rows the uploaded file held, errors included (default: the rows given).
         """
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
                 info = self._commit(conn, changes, mode, editor, file_name, data, note, progress=progress,
-                                    unless_unchanged=unless_unchanged)
+                                    unless_unchanged=unless_unchanged, rows_in_file=rows_in_file)
                 if progress:
                     progress(0.95, "Writing the new version to disk")
                 return info
@@ -296,7 +307,7 @@ class Store:
         return frame.astype({"row_id": "int64"})
 
     def _commit(self, conn, changes, mode, editor, file_name, data, note, locked=False, progress=None,
-                unless_unchanged=False) -> VersionInfo:
+                unless_unchanged=False, rows_in_file=None) -> VersionInfo:
         progress = progress or (lambda done, what: None)
         if not locked:
             progress(0.0, "Waiting for other imports to finish")
@@ -318,7 +329,7 @@ class Store:
                 editor=editor,
                 file_name=file_name,
                 sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
-                rows_in_file=sum(len(r) for r in changes.values()),
+                rows_in_file=sum(len(r) for r in changes.values()) if rows_in_file is None else rows_in_file,
                 note=note,
                 **totals,
             )

@@ -231,3 +231,8 @@ def test_valid_rows_only_of_a_feed_already_stored_is_nothing_to_import_not_a_fai
     with pytest.raises(imports.ImportRefused) as refused:  # without the flag the bad row still blocks
         imports.apply(again, seeded)
     assert not isinstance(refused.value, imports.NothingToImport)
+
+
+def test_a_version_records_the_rows_the_file_held_not_only_those_stored(seeded):
+    info = imports.apply(imports.check(csv(NEW, BAD), "figures", store=seeded), seeded, valid_rows_only=True)
+    assert (info.added, seeded.version(info.id)["rows_in_file"]) == (1, 2)
