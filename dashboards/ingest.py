@@ -446,6 +446,9 @@ def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
 
 # --- Mapping a grid to the schema ------------------------------------------------
 
+# A footer or total line under a yearly table, in its year column.
+_FOOTER = r"(?is)\s*(source|sources|note|notes|total|totals)\b.*"
+
 
 def read_csv(
     data: bytes, table: Table, options: Options | None = None, *, max_bytes: int = MAX_BYTES
@@ -621,10 +624,21 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     """Wide population columns to long rows, years to dates, one admin level, IDP origin."""
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
+    # A year column is one: each four-digit cell is that year's end, whatever the other rows hold.
     year = _match(tags, ["#date+year"], set())
-    yearly = year is not None and "as_of" in frame and bool(frame["as_of"].str.fullmatch(r"\d{4}").all())
+    four = frame["as_of"].str.fullmatch(r"\d{4}").fillna(False).astype(bool) if "as_of" in frame else None
+    yearly = year is not None and four is not None and bool(four.any())
     if yearly:
-        frame["as_of"] = frame["as_of"] + "-12-31"
+        # A download's footer ('Source: UNHCR ...') and total rows are not figures: skipped, and said once.
+        extra = ~four & frame["as_of"].str.fullmatch(_FOOTER).fillna(False).astype(bool)
+        for name in ("origin_country", "destination_country"):
+            if name in frame:
+                extra |= frame[name].str.strip().str.casefold().eq("total")
+        if extra.any():
+            more.append(f"{int(extra.sum())} row(s) of totals or source notes were not imported "
+                        f"(row(s) {', '.join(str(int(r)) for r in frame.index[extra])}).")
+            frame, four = frame[~extra], four[~extra]
+        frame["as_of"] = frame["as_of"].where(~four, frame["as_of"] + "-12-31")
         more.append("Years were read as end-of-year figures (31 December).")
 
     # DTM and HAPI: which operation, assessment type and round a figure comes from goes with it, in
@@ -683,7 +697,8 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         parts = []
         for at, population, scope in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
-            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?", case=False)
+            # UNHCR writes '-' for none.
+            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?|-", case=False)
             part = frame[keep].copy()
             part["figure"] = values[keep]
             part["population_type"] = population

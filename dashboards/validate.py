@@ -426,6 +426,8 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     file_rows = raw[ROW]
     located = [replace(p, row=int(file_rows.iat[p.row])) if p.row is not None else p for p in problems]
     located += parsed.problems
+    # A wide file's row gives one figure row per population type: a cell they share is reported once.
+    located = list(dict.fromkeys(located))
     located.sort(key=lambda p: (p.row or 0, p.column or ""))
     rejected = raw[raw.index.isin(bad)]
     # Rows that failed whole in the file (ragged ones) are already gone from raw.

@@ -1,0 +1,70 @@
+"""Files QA sent in: footers, hashtag-only headers, curly apostrophes, invisible characters, pasted files.
+
+Every figure here is made up for the tests (source 'TEST FIXTURE' or a placeholder); they are not data.
+"""
+
+from datetime import date
+
+import pandas as pd
+
+from dashboards.ingest import read_csv
+from dashboards.schema import CONTROL, FIGURES
+from dashboards.validate import validate
+
+TODAY = date(2026, 1, 1)
+UNHCR_HEADER = ("Year,Country of Origin Code,Country of Asylum Code,Country of Origin Name,Country of Asylum Name,"
+                "Refugees,Asylum seekers,Other people in need of international protection,"
+                "Internally displaced persons,Stateless Persons,Others of concern to UNHCR,Host community")
+
+
+def check(text: str, table=FIGURES, options=None):
+    parsed = read_csv(text.encode("utf-8"), table, options)
+    return parsed, validate(parsed, today=TODAY)
+
+
+def lines(*rows: str) -> str:
+    return "\n".join(rows) + "\n"
+
+
+def figures(result) -> list[tuple]:
+    frame = result.frame
+    return [(int(r), str(a.date()), d, p, int(f)) for r, a, d, p, f in
+            frame[["as_of", "destination_country", "population_type", "figure"]].itertuples()]
+
+
+# --- 1. UNHCR yearly files with a footer, a total row or a stray cell in the Year column ------------
+
+def test_a_unhcr_source_footer_does_not_stop_years_being_read_as_end_of_year():
+    text = lines(UNHCR_HEADER,
+                      "2023,COD,BDI,Dem. Rep. of the Congo,Burundi,90000,2000,0,0,0,0,0",
+                      "2024,COD,BDI,Dem. Rep. of the Congo,Burundi,100000,2500,0,0,0,0,0",
+                      "Source: UNHCR Refugee Population Statistics Database,,,,,,,,,,,")
+    parsed, result = check(text)
+    assert result.problems == []
+    assert figures(result) == [(2, "2023-12-31", "BDI", "refugees", 90000),
+                               (2, "2023-12-31", "BDI", "asylum_seekers", 2000),
+                               (3, "2024-12-31", "BDI", "refugees", 100000),
+                               (3, "2024-12-31", "BDI", "asylum_seekers", 2500)]
+    assert "1 row(s) of totals or source notes were not imported (row(s) 4)." in parsed.notes
+
+
+def test_a_unhcr_total_row_and_dashes_are_not_figures():
+    text = lines(UNHCR_HEADER,
+                      "2024,COD,BDI,Dem. Rep. of the Congo,Burundi,100000,-,-,-,-,-,-",
+                      "2024,COD,UGA,Dem. Rep. of the Congo,Uganda,600000,30000,-,-,-,-,-",
+                      "2024,COD,Total,,,700000,30000,,,,,")
+    parsed, result = check(text)
+    assert result.problems == []
+    assert figures(result) == [(2, "2024-12-31", "BDI", "refugees", 100000),
+                               (3, "2024-12-31", "UGA", "refugees", 600000),
+                               (3, "2024-12-31", "UGA", "asylum_seekers", 30000)]
+
+
+def test_a_stray_cell_in_the_year_column_is_reported_once_and_the_other_years_are_read():
+    text = lines(UNHCR_HEADER,
+                      "2024,COD,BDI,Dem. Rep. of the Congo,Burundi,100000,2500,0,0,0,0,0",
+                      "24,COD,UGA,Dem. Rep. of the Congo,Uganda,600000,30000,0,0,0,0,0")
+    _, result = check(text)
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "as_of", "24")]
+    assert figures(result) == [(2, "2024-12-31", "BDI", "refugees", 100000),
+                               (2, "2024-12-31", "BDI", "asylum_seekers", 2500)]
