@@ -391,6 +391,8 @@ def _find_header(lines: list[str], table: Table) -> int:
     known = set(KNOWN_HEADERS) | {_name_key(n) for c in table.columns for n in (c.name, *c.synonyms)}
     for i, line in enumerate(lines[:PREAMBLE_LINES]):
         cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        if is_hxl_row(cells):  # the hashtag row: under the header, or first with no text header (HXL Proxy)
+            return max(i - 1, 0)
         if sum(1 for c in cells if _key(c) in known or _name_key(c) in known) >= 2:
             return i
     return 0
@@ -471,9 +473,15 @@ def read_csv(
     header = [str(h).strip() for h in grid.iloc[0]]
     if len(header) == 1:
         _one_column(header[0])
-    hxl = _hashtags(list(grid.iloc[1])) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
-    header_rows = start + (2 if hxl else 1)
-    body = grid.iloc[(2 if hxl else 1):]
+    # The hashtag row is under the text header, or is the first row itself (HXL Proxy's "strip headers").
+    tags_first = is_hxl_row(list(grid.iloc[0]))
+    hxl_at = 0 if tags_first else 1
+    hxl = _hashtags(list(grid.iloc[hxl_at])) if len(grid) > hxl_at and is_hxl_row(list(grid.iloc[hxl_at])) else None
+    if tags_first:
+        header = [h.strip() for h in hxl]
+    above = 2 if hxl and not tags_first else 1  # rows above the data: the header, and the hashtags if apart
+    header_rows = start + above
+    body = grid.iloc[above:]
     body.index = pd.Index(body.index + start + 1, name="row")  # record 0 (the header) is the file's row start + 1
     blank = _blank_rows(body)
     if blank.any():  # filtering copies every column: only when there is something to drop

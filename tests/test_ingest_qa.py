@@ -68,3 +68,24 @@ def test_a_stray_cell_in_the_year_column_is_reported_once_and_the_other_years_ar
     assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "as_of", "24")]
     assert figures(result) == [(2, "2024-12-31", "BDI", "refugees", 100000),
                                (2, "2024-12-31", "BDI", "asylum_seekers", 2500)]
+
+
+# --- 2. A hashtag row with no text header above it (HXL Proxy's "strip headers") ---------------------
+
+def test_a_first_row_of_hashtags_is_the_hashtag_row_of_a_figures_file():
+    parsed, result = check(lines(
+        "#date,#country+code+origin,#country+code+asylum,#population+type,#affected+num,#indicator+measure,"
+        "#meta+source,#meta+title,#meta+url",
+        "2025-02-21,COD,BDI,refugees,42000,stock,TEST FIXTURE,T,https://example.org/h"))
+    assert parsed.format == "HXL-tagged CSV" and parsed.header_rows == 1
+    assert result.problems == []
+    assert figures(result) == [(2, "2025-02-21", "BDI", "refugees", 42000)]
+
+
+def test_a_first_row_of_hashtags_is_the_hashtag_row_of_a_control_file():
+    _, result = check(lines(
+        "#date,#loc+name,#adm1+name,#geo+lat,#geo+lon,#group+name,#event+type,#meta+source,#meta+title,#meta+url",
+        "2025-01-27,Goma,North Kivu,-1.67409,29.22845,M23/AFC,captured,R,T,https://example.org/g"), CONTROL)
+    assert result.problems == []
+    assert list(result.frame.index) == [2]
+    assert result.frame.loc[2, "locality"] == "Goma" and result.frame.loc[2, "lat"] == -1.67409
