@@ -375,8 +375,16 @@ def _hashtags(cells: list[str]) -> list[str]:
     return [c if not c.strip() or c.strip().startswith("#") else "#" + c.strip() for c in cells]
 
 
+# Typographic apostrophes (’ as Word and phones write it, ‘, ʼ) are the plain one in names and values.
+APOSTROPHES = "\u2019\u2018\u02bc"
+
+
+def plain_apostrophes(text: str) -> str:
+    return text.translate({ord(c): "'" for c in APOSTROPHES})
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower().replace("\ufeff", ""))
+    return re.sub(r"\s+", " ", plain_apostrophes(text.strip().lower().replace("\ufeff", "")))
 
 
 def _name_key(text: str) -> str:

@@ -21,7 +21,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from . import cells, places
-from .ingest import ROW, Parsed, release_arrow_memory, strip
+from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
 from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 
@@ -181,7 +181,7 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
             text = text.where(~empty, column.default)
             empty = text == ""
         canonical = {a.lower(): a for a in column.allowed} | VALUE_SYNONYMS.get(column.name, {})
-        mapped = text.str.lower().map(canonical)
+        mapped = text.str.lower().str.replace(f"[{APOSTROPHES}]", "'", regex=True).map(canonical)
         # Unknown values stay as written so the allowed-values check can quote them.
         return mapped.fillna(text.mask(empty)).astype("str"), []
     if column.name in PROVINCE_COLUMNS:

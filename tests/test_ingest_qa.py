@@ -89,3 +89,15 @@ def test_a_first_row_of_hashtags_is_the_hashtag_row_of_a_control_file():
     assert result.problems == []
     assert list(result.frame.index) == [2]
     assert result.frame.loc[2, "locality"] == "Goma" and result.frame.loc[2, "lat"] == -1.67409
+
+
+# --- 3. Curly apostrophes in French headers and values ---------------------------------------------
+
+def test_curly_apostrophes_in_french_headers_and_values_are_read_as_plain_ones():
+    parsed, result = check(lines(
+        "\ufeffDate;Pays d\u2019origine;Pays d\u2019asile;Type de population;Chiffre;Mesure;Source;Titre;Lien",
+        "21/02/2025;RDC;Burundi;demandeurs d\u2019asile;1 250;stock;HCR;Test;https://example.org/ap"))
+    assert {"Pays d\u2019origine": "origin_country", "Pays d\u2019asile": "destination_country"}.items() <= \
+        parsed.column_map.items()
+    assert result.problems == []
+    assert figures(result) == [(2, "2025-02-21", "BDI", "asylum_seekers", 1250)]
