@@ -28,7 +28,9 @@ from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
 _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f']")
+# Invisible characters copied in with a number (zero-width space, direction marks, word joiner, byte-order mark).
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060\ufeff"
+_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f'{_INVISIBLE}]")
 _URL = re.compile(f'^https?://[^{_WHITESPACE}<>"]+$', re.IGNORECASE)
 _ISO_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
@@ -85,7 +87,8 @@ def parse_dates(raw: pd.Series) -> pd.Series:
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     """Text to floats, accepting thousands written with spaces and scientific notation (1e+05)."""
-    text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True)
+    # The minus sign U+2212 (typeset text, some GIS exports) is a minus.
+    text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True).str.replace("\u2212", "-", regex=False)
     if decimal_comma:
         text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
     else:

@@ -5,11 +5,12 @@ Every figure here is made up for the tests (source 'TEST FIXTURE' or a placehold
 
 from datetime import date
 
-import pandas as pd
 
 from dashboards.ingest import read_csv
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.validate import validate
+
+from .conftest import CONTROL_HEADER, FIGURES_HEADER
 
 TODAY = date(2026, 1, 1)
 UNHCR_HEADER = ("Year,Country of Origin Code,Country of Asylum Code,Country of Origin Name,Country of Asylum Name,"
@@ -101,3 +102,24 @@ def test_curly_apostrophes_in_french_headers_and_values_are_read_as_plain_ones()
         parsed.column_map.items()
     assert result.problems == []
     assert figures(result) == [(2, "2025-02-21", "BDI", "asylum_seekers", 1250)]
+
+
+# --- 4. Invisible characters and the Unicode minus in numbers and coordinates -----------------------
+
+TEMPLATE_ROW = "2025-02-21,COD,,{country},,refugees,{figure},stock,,,TEST FIXTURE,T,https://example.org/a,standard,"
+GOMA = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,M23/AFC,captured,R,T,https://example.org/g,,"
+
+
+def test_invisible_characters_in_a_figure_are_ignored():
+    rows = [TEMPLATE_ROW.format(country=c, figure=f) for c, f in
+            (("BDI", "42\u200b000"), ("UGA", "\u202d42000\u202c"), ("RWA", "\ufeff42\u2060000\u200e"),
+             ("TZA", "\u200f42000\u202a"))]
+    _, result = check(lines(FIGURES_HEADER, *rows))
+    assert result.problems == []
+    assert [f for *_, f in figures(result)] == [42000] * 4
+
+
+def test_a_unicode_minus_in_a_coordinate_is_a_minus():
+    _, result = check(lines(CONTROL_HEADER, GOMA.format(lat="\u22121.67409", lon="29.22845\u200b")), CONTROL)
+    assert result.problems == []
+    assert (result.frame.loc[2, "lat"], result.frame.loc[2, "lon"]) == (-1.67409, 29.22845)
