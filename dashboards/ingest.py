@@ -553,12 +553,14 @@ def read_csv(
 
 
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
-    """Rows whose cells are the header's names again."""
-    first = body.iloc[:, 0].str.strip() == header[0] if len(body.columns) else pd.Series(False, index=body.index)
-    if header[0] == "" or not first.any():  # the usual case: one column looked at
+    """Rows whose cells are the header's names again (a second file's byte-order mark before them too)."""
+    if not len(body.columns) or header[0].lstrip("\ufeff") == "":
+        return pd.Series(False, index=body.index)
+    first = body.iloc[:, 0].str.strip().str.lstrip("\ufeff").str.strip() == header[0].lstrip("\ufeff")
+    if not first.any():  # the usual case: one column looked at
         return pd.Series(False, index=body.index)
     same = first.copy()
-    for position, name in enumerate(header):
+    for position, name in enumerate(header[1:], start=1):
         same &= (body.iloc[:, position].str.strip() == name).to_numpy()
     return same
 

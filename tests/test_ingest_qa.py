@@ -123,3 +123,14 @@ def test_a_unicode_minus_in_a_coordinate_is_a_minus():
     _, result = check(lines(CONTROL_HEADER, GOMA.format(lat="\u22121.67409", lon="29.22845\u200b")), CONTROL)
     assert result.problems == []
     assert (result.frame.loc[2, "lat"], result.frame.loc[2, "lon"]) == (-1.67409, 29.22845)
+
+
+# --- 5. Two UTF-8 files with byte-order marks pasted together ------------------------------------
+
+def test_a_repeated_header_after_a_byte_order_mark_is_a_repeated_header():
+    first = TEMPLATE_ROW.format(country="BDI", figure="42000")
+    second = TEMPLATE_ROW.format(country="BDI", figure="43000").replace("2025-02-21", "2025-02-28")
+    _, result = check(lines("\ufeff" + FIGURES_HEADER, first, "\ufeff" + FIGURES_HEADER, second))
+    assert [(p.row, p.column, p.message) for p in result.problems] == [
+        (3, None, "This row repeats the header: delete it (were two files pasted together?).")]
+    assert list(result.frame.index) == [2, 4]
