@@ -243,7 +243,15 @@ def _pandera_problems(
     return []
 
 
-def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+def _already(typed: pd.DataFrame, reported: set[tuple[int, str]], *columns: str) -> pd.Series:
+    """Rows with a problem already reported in one of these columns: a follow-on error would only repeat it."""
+    rows = {row for row, column in reported if column in columns}
+    return pd.Series(typed.index.isin(list(rows)), index=typed.index)
+
+
+def _cross_field_problems(
+    table: Table, typed: pd.DataFrame, reported: set[tuple[int, str]] = frozenset()
+) -> list[Problem]:
     problems: list[Problem] = []
     if table.name == "figures":
         bad = typed["period_start"].notna() & typed["as_of"].notna() & (typed["period_start"] > typed["as_of"])
@@ -254,6 +262,7 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
             )
         # An internal figure must say where people are: a province, or a scope such as a national total.
         internal = (typed["destination_country"] == "COD") & typed["destination_admin1"].isna() & typed["scope"].isna()
+        internal &= ~_already(typed, reported, "destination_admin1")  # a province not known is not an empty one
         for row in typed.index[internal & (typed["population_type"] == "idps")]:
             problems.append(
                 Problem(int(row), "destination_admin1", None,
@@ -261,7 +270,7 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
                         "(or a scope such as 'National total').")
             )
     if table.name == "control":
-        half = typed["lat"].isna() != typed["lon"].isna()
+        half = (typed["lat"].isna() != typed["lon"].isna()) & ~_already(typed, reported, "lat", "lon")
         for row in typed.index[half]:
             problems.append(Problem(int(row), "lat/lon", None, "only one of lat and lon is given: give both or neither."))
     return problems
@@ -336,14 +345,16 @@ def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
                      dtype=typed["locality"].dtype)
 
 
-def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | None) -> list[Problem]:
+def against_current(
+    table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset()
+) -> list[Problem]:
     """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
     if current is None:
         return []
     problems: list[Problem] = []
     if table.name == "control":
         known = set(zip(current["locality"], current["province"]))
-        unplaced = typed["lat"].isna() & ~pd.Series(
+        unplaced = typed["lat"].isna() & ~_already(typed, reported, "lat", "lon") & ~pd.Series(
             [k in known for k in zip(typed["locality"], typed["province"])], index=typed.index
         )
         for row in typed.index[unplaced]:
@@ -416,13 +427,13 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
         release_arrow_memory()
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
-    problems += _cross_field_problems(table, typed)
+    problems += _cross_field_problems(table, typed, reported)
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
-    problems += against_current(table, typed, current)
+    problems += against_current(table, typed, current, reported)
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)

@@ -134,3 +134,18 @@ def test_a_repeated_header_after_a_byte_order_mark_is_a_repeated_header():
     assert [(p.row, p.column, p.message) for p in result.problems] == [
         (3, None, "This row repeats the header: delete it (were two files pasted together?).")]
     assert list(result.frame.index) == [2, 4]
+
+
+# --- 6. No follow-on errors for a cell already in error ---------------------------------------------
+
+def test_an_unknown_province_is_not_also_reported_as_empty():
+    idps = "2025-04-01,COD,,COD,Kivu du Nord,idps,1000,stock,,,TEST FIXTURE,T,https://example.org/p,standard,"
+    _, result = check(lines(FIGURES_HEADER, idps))
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "destination_admin1", "Kivu du Nord")]
+
+
+def test_an_unreadable_latitude_is_not_also_half_coordinates_nor_a_new_locality_without_coordinates():
+    current = check(lines(CONTROL_HEADER, GOMA.format(lat="-1.67409", lon="29.22845")), CONTROL)[1].frame
+    data = lines(CONTROL_HEADER, GOMA.format(lat="-1.35°", lon="28.98").replace("Goma,Goma (city)", "Mweso,Mweso"))
+    result = validate(read_csv(data.encode(), CONTROL), today=TODAY, current=current)
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "lat", "-1.35°")]
