@@ -375,8 +375,16 @@ def _hashtags(cells: list[str]) -> list[str]:
     return [c if not c.strip() or c.strip().startswith("#") else "#" + c.strip() for c in cells]
 
 
+# Typographic apostrophes (’ as Word and phones write it, ‘, ʼ) are the plain one in names and values.
+APOSTROPHES = "\u2019\u2018\u02bc"
+
+
+def plain_apostrophes(text: str) -> str:
+    return text.translate({ord(c): "'" for c in APOSTROPHES})
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower().replace("\ufeff", ""))
+    return re.sub(r"\s+", " ", plain_apostrophes(text.strip().lower().replace("\ufeff", "")))
 
 
 def _name_key(text: str) -> str:
@@ -391,6 +399,8 @@ def _find_header(lines: list[str], table: Table) -> int:
     known = set(KNOWN_HEADERS) | {_name_key(n) for c in table.columns for n in (c.name, *c.synonyms)}
     for i, line in enumerate(lines[:PREAMBLE_LINES]):
         cells = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+        if is_hxl_row(cells):  # the hashtag row: under the header, or first with no text header (HXL Proxy)
+            return max(i - 1, 0)
         if sum(1 for c in cells if _key(c) in known or _name_key(c) in known) >= 2:
             return i
     return 0
@@ -446,6 +456,9 @@ def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
 
 # --- Mapping a grid to the schema ------------------------------------------------
 
+# A footer or total line under a yearly table, in its year column.
+_FOOTER = r"(?is)\s*(source|sources|note|notes|total|totals)\b.*"
+
 
 def read_csv(
     data: bytes, table: Table, options: Options | None = None, *, max_bytes: int = MAX_BYTES
@@ -468,9 +481,15 @@ def read_csv(
     header = [str(h).strip() for h in grid.iloc[0]]
     if len(header) == 1:
         _one_column(header[0])
-    hxl = _hashtags(list(grid.iloc[1])) if len(grid) > 1 and is_hxl_row(list(grid.iloc[1])) else None
-    header_rows = start + (2 if hxl else 1)
-    body = grid.iloc[(2 if hxl else 1):]
+    # The hashtag row is under the text header, or is the first row itself (HXL Proxy's "strip headers").
+    tags_first = is_hxl_row(list(grid.iloc[0]))
+    hxl_at = 0 if tags_first else 1
+    hxl = _hashtags(list(grid.iloc[hxl_at])) if len(grid) > hxl_at and is_hxl_row(list(grid.iloc[hxl_at])) else None
+    if tags_first:
+        header = [h.strip() for h in hxl]
+    above = 2 if hxl and not tags_first else 1  # rows above the data: the header, and the hashtags if apart
+    header_rows = start + above
+    body = grid.iloc[above:]
     body.index = pd.Index(body.index + start + 1, name="row")  # record 0 (the header) is the file's row start + 1
     blank = _blank_rows(body)
     if blank.any():  # filtering copies every column: only when there is something to drop
@@ -534,12 +553,14 @@ def read_csv(
 
 
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
-    """Rows whose cells are the header's names again."""
-    first = body.iloc[:, 0].str.strip() == header[0] if len(body.columns) else pd.Series(False, index=body.index)
-    if header[0] == "" or not first.any():  # the usual case: one column looked at
+    """Rows whose cells are the header's names again (a second file's byte-order mark before them too)."""
+    if not len(body.columns) or header[0].lstrip("\ufeff") == "":
+        return pd.Series(False, index=body.index)
+    first = body.iloc[:, 0].str.strip().str.lstrip("\ufeff").str.strip() == header[0].lstrip("\ufeff")
+    if not first.any():  # the usual case: one column looked at
         return pd.Series(False, index=body.index)
     same = first.copy()
-    for position, name in enumerate(header):
+    for position, name in enumerate(header[1:], start=1):
         same &= (body.iloc[:, position].str.strip() == name).to_numpy()
     return same
 
@@ -621,10 +642,21 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     """Wide population columns to long rows, years to dates, one admin level, IDP origin."""
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
+    # A year column is one: each four-digit cell is that year's end, whatever the other rows hold.
     year = _match(tags, ["#date+year"], set())
-    yearly = year is not None and "as_of" in frame and bool(frame["as_of"].str.fullmatch(r"\d{4}").all())
+    four = frame["as_of"].str.fullmatch(r"\d{4}").fillna(False).astype(bool) if "as_of" in frame else None
+    yearly = year is not None and four is not None and bool(four.any())
     if yearly:
-        frame["as_of"] = frame["as_of"] + "-12-31"
+        # A download's footer ('Source: UNHCR ...') and total rows are not figures: skipped, and said once.
+        extra = ~four & frame["as_of"].str.fullmatch(_FOOTER).fillna(False).astype(bool)
+        for name in ("origin_country", "destination_country"):
+            if name in frame:
+                extra |= frame[name].str.strip().str.casefold().eq("total")
+        if extra.any():
+            more.append(f"{int(extra.sum())} row(s) of totals or source notes were not imported "
+                        f"(row(s) {', '.join(str(int(r)) for r in frame.index[extra])}).")
+            frame, four = frame[~extra], four[~extra]
+        frame["as_of"] = frame["as_of"].where(~four, frame["as_of"] + "-12-31")
         more.append("Years were read as end-of-year figures (31 December).")
 
     # DTM and HAPI: which operation, assessment type and round a figure comes from goes with it, in
@@ -683,7 +715,8 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         parts = []
         for at, population, scope in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
-            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?", case=False)
+            # UNHCR writes '-' for none.
+            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?|-", case=False)
             part = frame[keep].copy()
             part["figure"] = values[keep]
             part["population_type"] = population

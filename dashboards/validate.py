@@ -21,14 +21,16 @@ import pyarrow
 import pyarrow.compute as pc
 
 from . import cells, places
-from .ingest import ROW, Parsed, release_arrow_memory, strip
+from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
 from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
 _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f']")
+# Invisible characters copied in with a number (zero-width space, direction marks, word joiner, byte-order mark).
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060\ufeff"
+_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f'{_INVISIBLE}]")
 _URL = re.compile(f'^https?://[^{_WHITESPACE}<>"]+$', re.IGNORECASE)
 _ISO_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
@@ -103,7 +105,8 @@ def _any_dates(raw: pd.Series) -> pd.Series:
 
 def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     """Text to floats, accepting thousands written with spaces and scientific notation (1e+05)."""
-    text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True)
+    # The minus sign U+2212 (typeset text, some GIS exports) is a minus.
+    text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True).str.replace("\u2212", "-", regex=False)
     if decimal_comma:
         text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
     else:
@@ -200,7 +203,7 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
             text = text.where(~empty, column.default)
             empty = text == ""
         canonical = {a.lower(): a for a in column.allowed} | VALUE_SYNONYMS.get(column.name, {})
-        mapped = text.str.lower().map(canonical)
+        mapped = text.str.lower().str.replace(f"[{APOSTROPHES}]", "'", regex=True).map(canonical)
         # Unknown values stay as written so the allowed-values check can quote them.
         return mapped.fillna(text.mask(empty)).astype("str"), []
     if column.name in PROVINCE_COLUMNS:
@@ -259,7 +262,15 @@ def _pandera_problems(
     return []
 
 
-def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+def _already(typed: pd.DataFrame, reported: set[tuple[int, str]], *columns: str) -> pd.Series:
+    """Rows with a problem already reported in one of these columns: a follow-on error would only repeat it."""
+    rows = {row for row, column in reported if column in columns}
+    return pd.Series(typed.index.isin(list(rows)), index=typed.index)
+
+
+def _cross_field_problems(
+    table: Table, typed: pd.DataFrame, reported: set[tuple[int, str]] = frozenset()
+) -> list[Problem]:
     problems: list[Problem] = []
     if table.name == "figures":
         bad = typed["period_start"].notna() & typed["as_of"].notna() & (typed["period_start"] > typed["as_of"])
@@ -270,6 +281,7 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
             )
         # An internal figure must say where people are: a province, or a scope such as a national total.
         internal = (typed["destination_country"] == "COD") & typed["destination_admin1"].isna() & typed["scope"].isna()
+        internal &= ~_already(typed, reported, "destination_admin1")  # a province not known is not an empty one
         for row in typed.index[internal & (typed["population_type"] == "idps")]:
             problems.append(
                 Problem(int(row), "destination_admin1", None,
@@ -277,7 +289,7 @@ def _cross_field_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
                         "(or a scope such as 'National total').")
             )
     if table.name == "control":
-        half = typed["lat"].isna() != typed["lon"].isna()
+        half = (typed["lat"].isna() != typed["lon"].isna()) & ~_already(typed, reported, "lat", "lon")
         for row in typed.index[half]:
             problems.append(Problem(int(row), "lat/lon", None, "only one of lat and lon is given: give both or neither."))
     return problems
@@ -352,14 +364,16 @@ def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
                      dtype=typed["locality"].dtype)
 
 
-def against_current(table: Table, typed: pd.DataFrame, current: pd.DataFrame | None) -> list[Problem]:
+def against_current(
+    table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset()
+) -> list[Problem]:
     """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
     if current is None:
         return []
     problems: list[Problem] = []
     if table.name == "control":
         known = set(zip(current["locality"], current["province"]))
-        unplaced = typed["lat"].isna() & ~pd.Series(
+        unplaced = typed["lat"].isna() & ~_already(typed, reported, "lat", "lon") & ~pd.Series(
             [k in known for k in zip(typed["locality"], typed["province"])], index=typed.index
         )
         for row in typed.index[unplaced]:
@@ -432,19 +446,21 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
         release_arrow_memory()
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
-    problems += _cross_field_problems(table, typed)
+    problems += _cross_field_problems(table, typed, reported)
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
-    problems += against_current(table, typed, current)
+    problems += against_current(table, typed, current, reported)
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)
     file_rows = raw[ROW]
     located = [replace(p, row=int(file_rows.iat[p.row])) if p.row is not None else p for p in problems]
     located += parsed.problems
+    # A wide file's row gives one figure row per population type: a cell they share is reported once.
+    located = list(dict.fromkeys(located))
     located.sort(key=lambda p: (p.row or 0, p.column or ""))
     rejected = raw[raw.index.isin(bad)]
     # Rows that failed whole in the file (ragged ones) are already gone from raw.
