@@ -288,6 +288,28 @@ def _cross_field_problems(
                         "is empty: internal displacement needs the province where people are "
                         "(or a scope such as 'National total').")
             )
+        # Where people are (destination) and who they are must agree: a figure that breaks this would be drawn
+        # as a flight abroad (or as displacement at home) that no source reported.
+        dest, origin, kind = typed["destination_country"], typed["origin_country"], typed["population_type"]
+        abroad = dest.notna() & (dest != "COD") & typed["destination_admin1"].notna()
+        abroad &= ~_already(typed, reported, "destination_admin1", "destination_country")
+        for row in typed.index[abroad]:
+            problems.append(Problem(
+                int(row), "destination_admin1", str(typed.at[row, "destination_admin1"]),
+                f"is a DR Congo province, but destination_country is {dest[row]}: destination_admin1 is where "
+                "people are inside DR Congo. Put the province people fled from in origin_admin1."))
+        known = dest.notna() & origin.notna() & ~_already(typed, reported, "destination_country", "origin_country")
+        for row in typed.index[known & kind.isin(["refugees", "asylum_seekers"]) & (dest == origin)]:
+            problems.append(Problem(
+                int(row), "destination_country", str(dest[row]),
+                f"is the origin country too, but {kind[row]} are counted in another country than their own: "
+                "check the two countries, or use population_type idps for people displaced at home."))
+        for row in typed.index[known & (kind == "idps") & (dest != origin)]:
+            problems.append(Problem(
+                int(row), "destination_country", str(dest[row]),
+                f"differs from origin_country {origin[row]}, but idps are displaced inside their own country: "
+                "check the two countries, or use refugees, asylum_seekers or new_arrivals for people who crossed a "
+                "border."))
     if table.name == "control":
         half = (typed["lat"].isna() != typed["lon"].isna()) & ~_already(typed, reported, "lat", "lon")
         for row in typed.index[half]:

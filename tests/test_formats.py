@@ -581,9 +581,13 @@ def test_a_day_month_year_date_with_a_time_of_day_is_that_day():
 ])
 def test_more_ways_people_write_the_countries_of_the_region(written, code):
     header = ",".join(FIGURES.names)
-    row = f'2025-02-21,COD,,"{written}",,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,'
-    _, result = read(f"{header}\n{row}\n".encode())
-    assert result.problems == [] and list(result.frame["destination_country"]) == [code]
+    # In both country columns (asylum seekers from Kenya, and to Kenya: origin and destination must differ).
+    for row, column in ((f'2025-02-21,KEN,,"{written}",,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,'
+                         'https://example.org/a,standard,', "destination_country"),
+                        (f'2025-02-21,"{written}",,KEN,,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,'
+                         'https://example.org/a,standard,', "origin_country")):
+        _, result = read(f"{header}\n{row}\n".encode())
+        assert result.problems == [] and list(result.frame[column]) == [code]
 
 
 def test_two_columns_for_one_population_are_refused_rather_than_one_taken_at_random():

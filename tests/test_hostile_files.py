@@ -60,7 +60,7 @@ CASES = {
     "unknown country": (fig(OK.replace(",BDI,", ",Atlantis,")), {(2, "destination_country", "error")}),
     "ambiguous Congo": (fig(OK.replace(",BDI,", ",Congo,")), {(2, "destination_country", "error")}),
     "unknown population type": (fig(OK.replace("asylum_seekers", "tourists")), {(2, "population_type", "error")}),
-    "unknown province": (fig(OK.replace(",BDI,,", ",COD,Nord-Kiwu,")), {(2, "destination_admin1", "error")}),
+    "unknown province": (fig(OK.replace(",BDI,,asylum_seekers", ",COD,Nord-Kiwu,idps")), {(2, "destination_admin1", "error")}),
     "javascript url": (fig(OK.replace("https://example.org/a", "javascript:alert(1)")), {(2, "source_url", "error")}),
     "flow starting after its date": (fig(OK.replace("flow,,", "flow,2025-03-01,")), {(2, "period_start", "error")}),
     "conflicting duplicates": (fig(OK, OK.replace("42000", "43000")), {(2, None, "error"), (3, None, "error")}),

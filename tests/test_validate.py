@@ -128,3 +128,17 @@ def test_a_mistyped_year_in_a_control_event_is_located_too():
     result = check(CONTROL, CONTROL_HEADER, "3025-01-27,Goma,Nyiragongo,North Kivu,,,,M23,captured,Reuters,T,"
                    "https://example.org/g,standard,")
     assert (2, "date", "3025-01-27") in located(result)
+
+
+def test_where_people_are_and_who_they_are_must_agree():
+    rows = [
+        GOOD.replace("BDI,,asylum_seekers", "UGA,North Kivu,refugees"),  # a DR Congo province in Uganda
+        GOOD.replace("BDI,,asylum_seekers", "COD,North Kivu,refugees").replace("/a", "/b"),  # refugees at home
+        GOOD.replace("BDI,,asylum_seekers", "UGA,,idps").replace("/a", "/c"),  # IDPs abroad
+        GOOD.replace("BDI,,asylum_seekers", "COD,North Kivu,idps").replace("/a", "/d"),  # fine
+    ]
+    result = check(FIGURES, FIGURES_HEADER, *rows)
+    assert located(result) == {(2, "destination_admin1", "North Kivu"), (3, "destination_country", "COD"),
+                               (4, "destination_country", "UGA")}
+    assert "origin_admin1" in next(p.message for p in result.problems if p.row == 2)
+    assert list(result.frame.index) == [5]
