@@ -7,6 +7,7 @@ import streamlit as st
 from .. import imports
 from ..builders import tables
 from .editor import signed_in
+from . import state
 from .state import open_store
 
 
@@ -34,7 +35,7 @@ def render() -> None:
     before = c1.selectbox("From version", ids, index=min(1, len(ids) - 1), key=f"diff_before_{newest}")
     after = c2.selectbox("To version", ids, index=0, key=f"diff_after_{newest}")
     kind = c3.radio("Table", list(imports.KINDS), horizontal=True, key="diff_kind")
-    changes = store.changes(imports.KINDS[kind], int(before), int(after))
+    changes = state.changes(store.url, kind, int(before), int(after))
     counts = changes["change"].value_counts() if len(changes) else {}
     parts = [f"{counts[c]} {c}" for c in ("added", "changed", "removed") if c in counts and counts[c]]
     st.caption(f"{len(changes)} row(s) differ" + (f": {', '.join(parts)}." if parts else ".")
@@ -46,9 +47,9 @@ def render() -> None:
     version = d1.selectbox("Version", ids, key=f"download_version_{newest}")
     which = d2.radio("Table", list(imports.KINDS), horizontal=True, key="download_kind")
     b1, b2 = st.columns(2)
-    b1.download_button("CSV", imports.export(store, which, version=int(version)),
+    b1.download_button("CSV", state.export(store.url, which, int(version), False),
                        file_name=f"{which}-v{version}.csv", mime="text/csv", key="dl_csv")
-    b2.download_button("HXL CSV", imports.export(store, which, version=int(version), hxl=True),
+    b2.download_button("HXL CSV", state.export(store.url, which, int(version), True),
                        file_name=f"{which}-v{version}-hxl.csv", mime="text/csv", key="dl_hxl")
 
     st.subheader("Revert")

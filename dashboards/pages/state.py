@@ -9,6 +9,8 @@ import streamlit as st
 
 from ..config import cannot_open, database_url
 from ..geo import Boundaries, load_boundaries
+from ..imports import KINDS
+from ..imports import export as export_version
 from ..schema import CONTROL, FIGURES
 from ..seeds import SeedError, ensure_seeded
 from ..store import Store
@@ -32,6 +34,18 @@ def tables(url: str, version: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     # per rerun: callers only read these frames.
     store = get_store(url)
     return store.read(FIGURES, version), store.read(CONTROL, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def changes(url: str, kind: str, before: int, after: int) -> pd.DataFrame:
+    """What differs between two versions (immutable, so cached by their ids; callers only read it)."""
+    return get_store(url).changes(KINDS[kind], before, after)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def export(url: str, kind: str, version: int, hxl: bool) -> bytes:
+    """A version's table as CSV bytes: a big table takes seconds to write, and every rerun offers it."""
+    return export_version(get_store(url), kind, version=version, hxl=hxl)
 
 
 @dataclass(frozen=True)

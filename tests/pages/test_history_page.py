@@ -59,3 +59,27 @@ def test_a_revert_to_the_same_data_as_now_is_refused_and_makes_no_version(app_en
     assert [w.value for w in at.warning] == [
         "Version 1 holds the same data as the current version 3: there is nothing to revert."]
     assert store.current_version() == 3
+
+
+def test_reruns_reuse_the_diff_and_the_downloads_of_immutable_versions(app_env, monkeypatch):
+    # At 300,000 rows each of these takes seconds; a rerun (any click on the page) must not redo them.
+    from dashboards import imports
+    from dashboards.store import Store
+
+    calls = {"changes": 0, "export": 0}
+    real_changes, real_export = Store.changes, imports.to_csv_bytes
+
+    def counted_changes(self, *args):
+        calls["changes"] += 1
+        return real_changes(self, *args)
+
+    def counted_export(*args, **kwargs):
+        calls["export"] += 1
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(Store, "changes", counted_changes)
+    monkeypatch.setattr(imports, "to_csv_bytes", counted_export)
+    at = run_page(PAGE)
+    at.run()
+    at.run()
+    assert calls == {"changes": 1, "export": 2}  # one diff, one CSV and one HXL CSV, for three runs
