@@ -172,7 +172,10 @@ def render() -> None:
     snap = snapshot(view.version) if view.version else current
     span = vm.date_range(snap.figures, snap.control) or span
     names = get_boundaries().country_names()
-    for notice in view.notices:
+    # The notices are about the address opened: once the reader changes the view they no longer hold.
+    untouched = (st.session_state.get("date") == view.on and st.session_state.get("focus") == view.focus
+                 and list(st.session_state.get("layers") or []) == list(view.layers))
+    for notice in view.notices if untouched else ():
         st.warning(notice)
     newer = st.empty()  # filled once the widgets have set the view, so the link carries it
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 from dashboards import viewmodel as vm
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.seeds import read_seed
@@ -99,6 +101,9 @@ def test_invalid_url_parameters_fall_back_and_say_so(app_env):
     warnings = " ".join(w.value for w in at.warning)
     assert "no data version '999'" in warnings and "not a day of the calendar" in warnings and "nonsense" in warnings
     assert str(at.slider(key="date").value) == "2025-12-23"
+    # Once the reader moves the date they are about a view no longer on screen: they go.
+    at.slider(key="date").set_value(date(2025, 2, 1)).run()
+    assert not at.exception and not at.warning
 
 
 def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env):
