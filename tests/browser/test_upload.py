@@ -52,7 +52,7 @@ def test_an_editor_uploads_a_file_confirms_and_the_map_shows_the_new_figure(watc
     # Any rerun (here: typing a note) keeps saying it was imported, and offers no second, empty version.
     page.get_by_label("Note kept with this version (optional)").fill("again?")
     page.get_by_label("Note kept with this version (optional)").press("Enter")
-    page.get_by_text("Nothing to import: every row of the file is already in the current data").wait_for(
+    page.get_by_text("Nothing to import: every row to import is already in the current data").wait_for(
         timeout=30_000)
     assert page.get_by_text("Version 2 created").is_visible()
     assert page.get_by_role("button", name="Import as a new version").is_disabled()
