@@ -139,9 +139,9 @@ def test_a_repeated_header_after_a_byte_order_mark_is_a_repeated_header():
 # --- 6. No follow-on errors for a cell already in error ---------------------------------------------
 
 def test_an_unknown_province_is_not_also_reported_as_empty():
-    idps = "2025-04-01,COD,,COD,Kivu du Nord,idps,1000,stock,,,TEST FIXTURE,T,https://example.org/p,standard,"
+    idps = "2025-04-01,COD,,COD,Kivu Nordd,idps,1000,stock,,,TEST FIXTURE,T,https://example.org/p,standard,"
     _, result = check(lines(FIGURES_HEADER, idps))
-    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "destination_admin1", "Kivu du Nord")]
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "destination_admin1", "Kivu Nordd")]
 
 
 def test_an_unreadable_latitude_is_not_also_half_coordinates_nor_a_new_locality_without_coordinates():

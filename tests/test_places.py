@@ -29,6 +29,7 @@ CONGO_AMBIGUOUS = (
         "Congo-Kinshasa", "Congo Kinshasa", "République démocratique du Congo", "Republique Democratique du Congo",
         "Democratic Republic of the Congo", "Democratic Republic of Congo", "Congo, The Democratic Republic of the",
         "Congo, Dem. Rep.", "Zaïre", "Zaire", "rdc", "  RD   Congo ",
+        "Rép. Dém. Congo", "Congo, Democratic Republic", "Congo-Kinshasa (RDC)", "République Démocratique du Congo (RDC)",
     ],
 )  # fmt: skip
 def test_the_ways_people_write_dr_congo_give_cod(text):
@@ -42,7 +43,8 @@ def test_spellings_the_library_fuzzy_match_reads_as_the_other_congo_give_cod(tex
 
 @pytest.mark.parametrize(
     "text",
-    ["Congo-Brazzaville", "Congo (Brazzaville)", "République du Congo", "Republic of the Congo", "Congo, Rep."],
+    ["Congo-Brazzaville", "Congo (Brazzaville)", "République du Congo", "Republic of the Congo", "Congo, Rep.",
+     "Rep. of Congo", "Congo, Rep. of"],
 )
 def test_the_ways_people_write_the_republic_of_the_congo_give_cog(text):
     assert country_iso3(text) == Match("COG", None)
@@ -237,6 +239,7 @@ def test_province_names_resolve_each_distinct_value_once_however_many_rows(monke
     "text, name",
     [
         ("Nord-Kivu", "North Kivu"), ("Nord Kivu", "North Kivu"), ("Sud-Kivu", "South Kivu"),
+        ("Kivu du Nord", "North Kivu"), ("Kivu Nord", "North Kivu"), ("Kivu du Sud", "South Kivu"),
         ("Sud Kivu", "South Kivu"), ("sud kivu", "South Kivu"), ("NK", "North Kivu"), ("N-Kivu", "North Kivu"),
         ("N. Kivu", "North Kivu"), ("SK", "South Kivu"), ("S-Kivu", "South Kivu"), ("S. Kivu", "South Kivu"),
         ("North-Kivu", "North Kivu"), ("NORTH KIVU", "North Kivu"), ("Province du Nord-Kivu", "North Kivu"),
