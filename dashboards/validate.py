@@ -187,7 +187,9 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
             (fractional, "is not a whole number of people: round it as the source does."),
         ]
     if column.type == "decimal":
-        numbers = parse_numbers(text, decimal_comma=True)
+        # A decimal degree copied with its sign ('-1.35°') is that number; degrees-minutes-seconds are not read.
+        numbers = parse_numbers(text.str.replace(r"^(-?[0-9]+(?:[.,][0-9]+)?)\s*°$", r"\1", regex=True),
+                                decimal_comma=True)
         bad = numbers.isna() & ~empty
         return numbers.astype("Float64"), [(bad, "is not a decimal number: write it like -1.67409.")]
     if column.type == "iso3":

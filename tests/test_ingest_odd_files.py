@@ -146,6 +146,6 @@ def test_an_unknown_province_is_not_also_reported_as_empty():
 
 def test_an_unreadable_latitude_is_not_also_half_coordinates_nor_a_new_locality_without_coordinates():
     current = check(lines(CONTROL_HEADER, GOMA.format(lat="-1.67409", lon="29.22845")), CONTROL)[1].frame
-    data = lines(CONTROL_HEADER, GOMA.format(lat="-1.35°", lon="28.98").replace("Goma,Goma (city)", "Mweso,Mweso"))
+    data = lines(CONTROL_HEADER, GOMA.format(lat="-1.35 S", lon="28.98").replace("Goma,Goma (city)", "Mweso,Mweso"))
     result = validate(read_csv(data.encode(), CONTROL), today=TODAY, current=current)
-    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "lat", "-1.35°")]
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(2, "lat", "-1.35 S")]

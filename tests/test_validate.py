@@ -142,3 +142,11 @@ def test_where_people_are_and_who_they_are_must_agree():
                                (4, "destination_country", "UGA")}
     assert "origin_admin1" in next(p.message for p in result.problems if p.row == 2)
     assert list(result.frame.index) == [5]
+
+
+def test_a_decimal_degree_written_with_its_sign_is_read_degrees_minutes_seconds_are_not():
+    row = "2025-01-27,Goma,Nyiragongo,North Kivu,{lat},{lon},GeoNames,M23,captured,Reuters,T,https://example.org/g,standard,"
+    result = check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67409°", lon="\"29,22845 °\""),
+                   row.format(lat="1°40'S", lon="29.2").replace("/g", "/h").replace("2025-01-27", "2025-01-28"))
+    assert located(result) == {(3, "lat", "1°40'S")}
+    assert (result.frame.loc[2, "lat"], result.frame.loc[2, "lon"]) == (-1.67409, 29.22845)
