@@ -32,7 +32,7 @@ def _store() -> Store:
         ensure_seeded(store)
         store.current_version()
     except sa.exc.DBAPIError as exc:  # cannot connect, no such folder, not a database...
-        raise DatabaseUnavailable(f"{cannot_open(url)}: {str(exc.orig).strip().splitlines()[0]}") from exc
+        raise DatabaseUnavailable(f"{cannot_open(url)}: {_first_line(exc.orig)}") from exc
     return store
 
 
@@ -67,6 +67,12 @@ def _progress(args):
         return lambda done, what: None
     started = time.perf_counter()
     return lambda done, what: print(f"[{time.perf_counter() - started:5.1f} s] {what}", file=sys.stderr, flush=True)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error's message (drivers add SQL, parameters and links below it)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _shown(value: object) -> str:
@@ -213,9 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except sa.exc.DBAPIError as exc:  # read-only file, full disk, connection lost: the transaction rolled back
-        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-        print(f"the database at {redacted(database_url())} refused the change ({_shown(reason)}). Nothing was "
-              "stored: the current version is as it was. Check the database is writable and reachable.",
+        print(f"the database at {redacted(database_url())} refused the change ({_shown(_first_line(exc.orig))}). "
+              "Nothing was stored: the current version is as it was. Check the database is writable and reachable.",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -223,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
               "what is stored.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback, for any input
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"failed: {type(exc).__name__}: {_shown(first)}. Please report this with the file.", file=sys.stderr)
+        print(f"failed: {type(exc).__name__}: {_shown(_first_line(exc))}. Please report this with the file.",
+              file=sys.stderr)
         return 2
 
 

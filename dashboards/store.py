@@ -227,14 +227,10 @@ class Store:
         if version_id == current:
             raise ValueError(f"Version {version_id} is the current version: there is nothing to revert.")
         old = {table: self.read(table, version_id) for table in TABLES.values()}
-        previews = [self.preview(table, rows, mode="revert") for table, rows in old.items()]
-        if not any(p.added or p.changed or p.removed for p in previews):
-            raise ValueError(f"Version {version_id} holds the same data as the current version {current}: "
-                             "there is nothing to revert.")
         try:
             return self.commit(old, mode="revert", editor=editor, note=f"Revert to version {version_id}",
                                unless_unchanged=True)
-        except Unchanged:  # another revert or import made the data so meanwhile
+        except Unchanged:  # checked under the write lock: also when another revert made it so meanwhile
             raise ValueError(f"Version {version_id} holds the same data as the current version "
                              f"{self.current_version()}: there is nothing to revert.") from None
 

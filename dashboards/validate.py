@@ -71,16 +71,15 @@ EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")  # a d
 def parse_dates(raw: pd.Series) -> pd.Series:
     """Text to dates: ISO 8601 (with or without time) or day/month/year as French Excel writes it.
 
-    A date outside EARLIEST..LATEST (a year typed 3025 or 0202) is missing here; _out_of_range finds them.
+    A date outside EARLIEST..LATEST (a year typed 3025 or 0202) is missing here; _within_range tells them apart.
     """
-    dates = _any_dates(raw)
-    return dates.where((dates >= EARLIEST) & (dates <= LATEST)).astype("datetime64[ns]")
+    return _within_range(_any_dates(raw))[0]
 
 
-def _out_of_range(raw: pd.Series) -> pd.Series:
-    """Which texts are well-formed dates with a year no one means (before 1900 or after 2199)."""
-    dates = _any_dates(raw)
-    return (dates.notna() & ((dates < EARLIEST) | (dates > LATEST))).fillna(False).astype(bool)
+def _within_range(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The dates a year can mean (as nanosecond dates), and which well-formed dates have a mistyped year."""
+    fits = ((dates >= EARLIEST) & (dates <= LATEST)).fillna(False).astype(bool)
+    return dates.where(fits).astype("datetime64[ns]"), dates.notna() & ~fits
 
 
 def _any_dates(raw: pd.Series) -> pd.Series:
@@ -167,7 +166,7 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
     """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem."""
     empty = text == ""
     if column.type == "date":
-        values, odd_year = parse_dates(text), _out_of_range(text)
+        values, odd_year = _within_range(_any_dates(text))
         return values, [(values.isna() & ~empty & ~odd_year,
                          "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025)."),
                         (odd_year, f"has a year before {EARLIEST.year} or after {LATEST.year}: check the year.")]

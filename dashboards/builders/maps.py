@@ -284,10 +284,14 @@ def short(value, limit: int = 36) -> str:
     return clip("" if t.blank(value) else str(value), limit)
 
 
+def _stale(row, on) -> bool:
+    return on is not None and is_stale(row["as_of"], on)
+
+
 def _notes(row, on=None, differ: bool = False) -> str:
     """The label's flags: an old report, and sources that differ on the same date."""
     notes = ""
-    if on is not None and is_stale(row["as_of"], on):
+    if _stale(row, on):
         notes += f'<br><span class="low-confidence">{STALE_NOTE}</span>'
     if differ:
         notes += f'<br><span class="low-confidence">{DIFFER_NOTE}</span>'
@@ -347,7 +351,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
         others = series[(series["destination_country"] == flow.destination)]
         others = others[~others.index.isin([row.name]) & (others["figure"] != row["figure"])]
         rivals = _rivals(row, reports)
-        stale = on is not None and is_stale(row["as_of"], on)
+        stale = _stale(row, on)
         popup = figure_popup(row, names, others, rivals=rivals, stale=stale)
         folium.PolyLine(
             [flow.start, flow.end],
@@ -388,7 +392,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
         others = series[(series["destination_admin1"] == row["destination_admin1"])]
         others = others[(others["as_of"] != row["as_of"]) | (others["figure"] != row["figure"])]
         rivals = _rivals(row, reports)
-        stale = on is not None and is_stale(row["as_of"], on)
+        stale = _stale(row, on)
         label = (
             f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
             f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}"
