@@ -18,7 +18,7 @@ from .imports import KINDS, ImportRefused, NothingToImport, apply, can_skip_rows
 from .ingest import GIVEN_WITH_THE_FILE, Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
 from .seeds import SeedError, ensure_seeded
-from .store import Store
+from .store import SchemaMismatch, Store
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -33,6 +33,8 @@ def _store() -> Store:
         store.current_version()
     except sa.exc.DBAPIError as exc:  # cannot connect, no such folder, not a database...
         raise DatabaseUnavailable(f"{cannot_open(url)}: {_first_line(exc.orig)}") from exc
+    except SchemaMismatch as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
     return store
 
 

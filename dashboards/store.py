@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import sqlalchemy as sa
 
-from .config import DEFAULT_DB_PATH
+from .config import DEFAULT_DB_PATH, redacted
 from .ingest import release_arrow_memory
 from .schema import TABLES, Table
 
@@ -38,6 +38,10 @@ _SQL_TYPES = {
     "category": sa.Text,
     "iso3": sa.String(3),
 }
+
+
+class SchemaMismatch(RuntimeError):
+    """The database holds tables of ours with other columns (another program's, or an older layout)."""
 
 
 class Unchanged(Exception):
@@ -124,12 +128,36 @@ class Store:
         On PostgreSQL under the same lock as writes: app instances starting together on an empty
         database would otherwise race to create the same tables and all but one fail.
         """
-        if self.sqlite:
-            self.meta.create_all(self.engine)
-            return
+        with self.engine.connect() as conn:
+            if self._check_layout(conn):  # the usual case: nothing to create, no lock to wait for
+                return
         with self.engine.begin() as conn:
             self._lock(conn)
+            self._check_layout(conn)
             self.meta.create_all(conn)
+
+    def _check_layout(self, conn) -> bool:
+        """Whether all our tables exist. Refuses, before anything is created, our table names without our columns.
+
+        Creating the missing tables next to them would show an empty dashboard over data that is
+        there, and every query on them would fail later with an SQL error.
+        """
+        inspector = sa.inspect(conn)
+        existing = set(inspector.get_table_names())
+        ours = [("versions", self.versions), *self.tables.items()]
+        for name, table in ours:
+            if name not in existing:
+                continue
+            have = {c["name"] for c in inspector.get_columns(name)}
+            missing = [c.name for c in table.columns if c.name not in have]
+            if missing:
+                raise SchemaMismatch(
+                    f"The database at {redacted(self.url)} has a table '{name}' without the column(s) "
+                    f"{', '.join(missing)}: it was made by another program or by an older layout of this "
+                    "dashboard. Nothing was changed. Point DATABASE_URL or DASHBOARD_DB at a new database; "
+                    "the seed data loads into it on first start."
+                )
+        return all(name in existing for name, _ in ours)
 
     def is_empty(self) -> bool:
         return self.current_version() is None

@@ -155,3 +155,16 @@ def test_a_database_that_refuses_the_write_gets_a_sentence_and_keeps_its_version
     assert "refused the change" in result.stderr and "Nothing was stored" in result.stderr
     assert "Traceback" not in result.stderr and "[SQL:" not in result.stderr
     assert cli("versions").stdout.count("\n") == 2  # header and version 1
+
+
+def test_a_database_of_another_layout_gets_a_sentence_and_is_left_as_it_was(cli, tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
+        conn.execute("CREATE TABLE figures (id INTEGER PRIMARY KEY, country TEXT)")
+    out = cli("versions")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "has a table 'figures' without the column(s) row_id, valid_from" in out.stderr
+    assert "Nothing was changed" in out.stderr
+    with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["figures"]

@@ -269,3 +269,25 @@ def test_reading_current_rows_for_a_commit_handles_an_empty_table_and_many_slice
     assert counts(db.commit({FIGURES: rows}, mode="replace")) == (0, 0, 5, 0)
     with db.engine.connect() as conn:
         assert sorted(db._current_with_ids(conn, FIGURES)["figure"]) == [1, 2, 3, 4, 5]
+
+
+def test_a_database_with_our_table_names_but_other_columns_is_refused_before_anything_is_created(sql_url):
+    from dashboards.store import SchemaMismatch
+
+    # An earlier layout of this dashboard named the versions' tables in a 'table_name' column.
+    engine = sa.create_engine(sql_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE versions (id INTEGER PRIMARY KEY, created_at TEXT, table_name TEXT)")
+        conn.exec_driver_sql("INSERT INTO versions VALUES (1, '2025-01-01', 'figures')")
+    store = Store(sql_url)
+    with pytest.raises(SchemaMismatch, match=r"table 'versions' without the column\(s\) mode, tables, editor"):
+        store.create()
+    assert sa.inspect(engine).get_table_names() == ["versions"]  # no empty figures table beside the old data
+    engine.dispose()
+    store.engine.dispose()
+
+
+def test_a_database_with_all_tables_is_opened_without_taking_the_write_lock(db, monkeypatch):
+    # Opening the dashboard while an import holds the write lock must not wait for the import.
+    monkeypatch.setattr(db, "_lock", lambda conn: pytest.fail("create() took the write lock"))
+    db.create()

@@ -13,7 +13,7 @@ from ..imports import KINDS
 from ..imports import export as export_version
 from ..schema import CONTROL, FIGURES
 from ..seeds import SeedError, ensure_seeded
-from ..store import Store
+from ..store import SchemaMismatch, Store
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,6 +66,9 @@ def open_store() -> Store:
         return store
     except SeedError as exc:
         st.error(f"The seed data could not be loaded, so the database was not created.\n\n```\n{exc}\n```")
+        st.stop()
+    except SchemaMismatch as exc:
+        st.error(str(exc))
         st.stop()
     except Exception as exc:  # noqa: BLE001 - any database failure gets a sentence, not a traceback
         st.error(f"{cannot_open(url)} ({type(exc).__name__}).")

@@ -221,3 +221,14 @@ def test_an_older_version_links_to_the_same_view_on_the_latest_data(app_env):
     at.run()
     [notice] = [i.value for i in at.info if "Newer data exists" in i.value]
     assert "(?date=2025-03-01&layers=flows&focus=South+Kivu)" in notice and "version=" not in notice
+
+
+def test_a_database_of_another_layout_stops_the_page_with_what_to_do(app_env):
+    import sqlite3
+
+    with sqlite3.connect(app_env / "app.sqlite") as conn:
+        conn.execute("CREATE TABLE versions (id INTEGER PRIMARY KEY, table_name TEXT)")
+    at = run_page(PAGE)
+    assert [e.value for e in at.error] and "has a table 'versions' without the column(s)" in at.error[0].value
+    assert "Point DATABASE_URL or DASHBOARD_DB at a new database" in at.error[0].value
+    assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]  # no map over no data
