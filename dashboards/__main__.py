@@ -29,12 +29,15 @@ def _store() -> Store:
     url = database_url()
     try:
         store = Store(url)
-        ensure_seeded(store)
+        seeded = ensure_seeded(store)
         store.current_version()
     except sa.exc.DBAPIError as exc:  # cannot connect, no such folder, not a database...
         raise DatabaseUnavailable(f"{cannot_open(url)}: {_first_line(exc.orig)}") from exc
     except SchemaMismatch as exc:
         raise DatabaseUnavailable(str(exc)) from exc
+    if seeded:  # said, so that a mistyped path is noticed before data goes into a database nobody else reads
+        print(f"note: no database was at {redacted(url)}: created one there with the seed data as version "
+              f"{seeded.id}. If you meant another database, check DATABASE_URL or DASHBOARD_DB.", file=sys.stderr)
     return store
 
 

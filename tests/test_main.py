@@ -168,3 +168,11 @@ def test_a_database_of_another_layout_gets_a_sentence_and_is_left_as_it_was(cli,
     assert "Nothing was changed" in out.stderr
     with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["figures"]
+
+
+def test_the_first_command_on_a_new_database_says_it_created_one_and_later_ones_do_not(cli, tmp_path):
+    first, second = cli("versions"), cli("versions")
+    assert first.returncode == second.returncode == 0
+    assert f"no database was at sqlite:///{tmp_path / 'cli.sqlite'}: created one there" in first.stderr
+    assert "check DATABASE_URL or DASHBOARD_DB" in first.stderr
+    assert "created" not in second.stderr
