@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from . import cells, places
 from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
+from .schema import FIGURE_SERIES, REGION_BOX, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
@@ -315,6 +315,31 @@ def _cross_field_problems(
         half = (typed["lat"].isna() != typed["lon"].isna()) & ~_already(typed, reported, "lat", "lon")
         for row in typed.index[half]:
             problems.append(Problem(int(row), "lat/lon", None, "only one of lat and lon is given: give both or neither."))
+        problems += _implausible_coordinates(table, typed, reported)
+    return problems
+
+
+def _implausible_coordinates(table: Table, typed: pd.DataFrame, reported: set[tuple[int, str]]) -> list[Problem]:
+    """Coordinates outside REGION_BOX: lat and lon swapped, or a sign lost; said which when a swap explains it."""
+    lat, lon = typed["lat"], typed["lon"]
+    given = lat.notna() & lon.notna() & ~_already(typed, reported, "lat", "lon")
+    # Beyond the columns' own ranges (latitude -191) the range check has said it already.
+    for name, values in (("lat", lat), ("lon", lon)):
+        column = table.column(name)
+        given &= values.between(column.minimum, column.maximum)
+    given = given.fillna(False).astype(bool)
+    outside = given & ~REGION_BOX.contains(lat, lon).fillna(True).astype(bool)
+    swapped = REGION_BOX.contains(lon, lat).fillna(False).astype(bool)
+    problems = []
+    for row in typed.index[outside]:
+        value = f"{lat[row]:.10g}, {lon[row]:.10g}"
+        if swapped[row]:
+            message = ("lies outside eastern DR Congo and its neighbours, and inside with the two swapped: lat and lon "
+                       "look swapped. Put the latitude in lat and the longitude in lon (Goma: lat -1.68, lon 29.22).")
+        else:
+            message = (f"lies outside eastern DR Congo and its neighbours ({REGION_BOX}): check the sign and the order "
+                       "of lat and lon (south of the equator is negative; Goma: lat -1.68, lon 29.22).")
+        problems.append(Problem(int(row), "lat/lon", value, message))
     return problems
 
 
