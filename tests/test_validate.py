@@ -88,6 +88,32 @@ def test_numbers_with_spaces_commas_and_scientific_notation_are_read():
     assert list(parsed) == [42000, 42000, 100000, 12345, 7]
 
 
+def test_a_decimal_comma_with_a_zero_fraction_and_swiss_apostrophe_thousands_are_read():
+    import pandas as pd
+
+    written = ["42 000,00", "42000,0", "42'000", "42’000", "1'234'567", "42'000.00", "'42000"]
+    assert list(parse_numbers(pd.Series(written, dtype="str"))) == [42000, 42000, 42000, 42000, 1234567, 42000, 42000]
+
+
+def test_apostrophes_group_thousands_only_in_threes():
+    import pandas as pd
+
+    assert parse_numbers(pd.Series(["4'2000", "42'00", "42'0000", "42000'", "4'2'000"], dtype="str")).isna().all()
+
+
+def test_a_count_with_a_non_zero_fraction_after_a_decimal_comma_is_a_located_error_saying_counts_are_whole():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", '"42 000,50"'))
+    assert located(result) == {(2, "figure", "42 000,50")}
+    assert "a count of people always is" in result.problems[0].message
+
+
+def test_a_count_written_two_ways_at_once_stays_refused_saying_what_to_write():
+    rows = [GOOD.replace("42000", '"42.000"'), GOOD.replace("42000", '"42 000,000"').replace("/a", "/b")]
+    result = check(FIGURES, FIGURES_HEADER, *rows)
+    assert located(result) == {(2, "figure", "42.000"), (3, "figure", "42 000,000")}
+    assert all("ambiguous" in p.message and "Write digits only, e.g. 42000" in p.message for p in result.problems)
+
+
 def test_control_coordinates_must_come_in_pairs_and_within_range():
     row = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,m23/afc,captured,R,T,https://example.org,,"
     assert check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon="29.22")).ok
