@@ -4,20 +4,37 @@ A spreadsheet runs a cell that starts with =, +, -, @, a tab or a carriage retur
 formula (OWASP's CSV injection guidance), so every export puts an apostrophe in front
 of such a cell. Spreadsheets read a leading apostrophe as "this is text" and do not
 show it; imports do the same, so a downloaded version uploads again unchanged.
+
+A cell can also be split: French-locale Excel opens our comma-separated files splitting
+them on ';' (a quoted cell's quotes do not protect it there, and a line break in it starts
+a new row), and other setups split on ','. So a part of a cell after ';', ',' or a line
+break (and any spaces) gets the apostrophe too when it starts like a formula:
+'Goma;=HYPERLINK(...)' is exported as "Goma;'=HYPERLINK(...)". A mark in front of the
+whole cell would not help: it stays with the first part.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MARK = "'"
+# Where a spreadsheet may start a cell (the text's start, or a separator or line break and
+# spaces), then what it would read first: apostrophes already there and a formula character.
+# Counting those apostrophes one up on export and one down on import makes the two exact
+# inverses, whatever the text holds. Written for Python's re and for Arrow's RE2 alike.
+_CELL_START = r"(^|[;,\n] *)"
+_FORMULA = "('*[" + "".join({"-": r"\-", "\t": r"\t", "\r": r"\r"}.get(c, c) for c in FORMULA_START) + "])"
+_UNSAFE = re.compile(_CELL_START + _FORMULA)
+_MARKED = _CELL_START + _MARK + _FORMULA
 
 
 def neutralise(value):
-    """Prefix text that a spreadsheet would treat as a formula with an apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return _MARK + value
+    """Put an apostrophe before every part of a text a spreadsheet would run as a formula; numbers and dates stay."""
+    if isinstance(value, str) and _UNSAFE.search(value):  # searching first: most cells need nothing
+        return _UNSAFE.sub(r"\1" + _MARK + r"\2", value)
     return value
 
 
@@ -27,9 +44,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def restore(text: pd.Series) -> pd.Series:
-    """Undo neutralise() on a column of text cells: "'=SUM(1)" is read as "=SUM(1)", other cells as they are."""
-    marked = text.str.startswith(_MARK, na=False)
-    if not marked.any():  # the usual case: no copy of the column
+    """Undo neutralise() on a column of text cells: "'=SUM(1)" is read as "=SUM(1)", "a;'+1" as "a;+1"."""
+    if not text.str.contains(_MARK, regex=False, na=False).any():  # the usual case: no copy of the column
         return text
-    protected = marked & text.str.slice(1, 2).isin(FORMULA_START)
-    return text.where(~protected, text.str.slice(1))
+    return text.str.replace(_MARKED, r"\1\2", regex=True)

@@ -715,8 +715,8 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         parts = []
         for at, population, scope in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
-            # UNHCR writes '-' for none.
-            keep = values.ne("") & ~values.str.fullmatch(r"0+(\.0*)?(e\+?0+)?|-", case=False)
+            # UNHCR writes '-' for none; a French spreadsheet writes a zero 0,00.
+            keep = values.ne("") & ~values.str.fullmatch(r"0+([.,]0*)?(e\+?0+)?|-", case=False)
             part = frame[keep].copy()
             part["figure"] = values[keep]
             part["population_type"] = population

@@ -148,6 +148,33 @@ KIVU_PROVINCES = ("North Kivu", "South Kivu")
 # English, as OCHA and UNHCR English products write them.
 PROVINCES = ("North Kivu", "South Kivu", "Ituri", "Maniema", "Tanganyika")
 
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle of WGS84 decimal degrees, edges included."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+
+    def contains(self, lat, lon):
+        """Whether (lat, lon) lies inside: numbers give a bool, Series a boolean Series."""
+        return (lat >= self.south) & (lat <= self.north) & (lon >= self.west) & (lon <= self.east)
+
+    def __str__(self) -> str:
+        return f"latitude {self.south:g} to {self.north:g}, longitude {self.west:g} to {self.east:g}"
+
+
+# Where a locality of the control table can plausibly be: all of DR Congo plus Uganda, Rwanda,
+# Burundi, Tanzania and Zambia (their shipped boundaries span latitude -18.07..5.38 and longitude
+# 12.21..40.45), rounded outwards. Generous on purpose: it does not judge a place, it catches a
+# coordinate with lat and lon swapped (Goma written 29.22, -1.68 lands in the Sahara) or a minus
+# sign put on the longitude. A latitude that lost its minus sign near the equator (Goma at 1.68 N)
+# still lands inside: a box this size cannot tell. Its latitudes all lie below its longitudes, so a
+# point and its swap are never both inside.
+REGION_BOX = Box(south=-18.5, north=5.5, west=12.0, east=41.0)
+
 _SOURCE_COLUMNS = (
     Column("source_org", "text", "#meta+source", "Who published the figure or report.", required=True),
     Column("source_title", "text", "#meta+title", "Title of the report or article.", required=True),

@@ -23,14 +23,16 @@ import pyarrow.compute as pc
 from . import cells, places
 from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, VALUE_SYNONYMS, Column, Table
+from .schema import FIGURE_SERIES, REGION_BOX, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
 _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 # Invisible characters copied in with a number (zero-width space, direction marks, word joiner, byte-order mark).
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060\ufeff"
-_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f'{_INVISIBLE}]")
+_SPACES = re.compile(f"[{_WHITESPACE}\u00a0\u202f{_INVISIBLE}]")
+# Apostrophes group thousands in Swiss writing (42'000, 42’000): only in groups of three.
+_APOSTROPHE_THOUSANDS = f"-?[0-9]{{1,3}}([{APOSTROPHES}'][0-9]{{3}})+(\\.[0-9]+)?"
 _URL = re.compile(f'^https?://[^{_WHITESPACE}<>"]+$', re.IGNORECASE)
 _ISO_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 PROVINCE_COLUMNS = ("origin_admin1", "destination_admin1", "province")
@@ -102,16 +104,38 @@ def _any_dates(raw: pd.Series) -> pd.Series:
     return iso
 
 
-def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
-    """Text to floats, accepting thousands written with spaces and scientific notation (1e+05)."""
+def _number_text(raw: pd.Series) -> pd.Series:
+    """A number as written, without its spaces and the apostrophe a spreadsheet puts before text."""
     # The minus sign U+2212 (typeset text, some GIS exports) is a minus.
     text = raw.astype("str").str.replace(_SPACES.pattern, "", regex=True).str.replace("\u2212", "-", regex=False)
-    if decimal_comma:
-        text = text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False))
-    else:
+    return text.str.removeprefix("'")
+
+
+def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
+    """Text to floats: thousands grouped by spaces or apostrophes (42 000, 42'000), a decimal comma
+    (42 000,00), scientific notation (1e+05); for counts (not decimal_comma), commas between thousands (42,000).
+
+    Writings a count cannot be read from without a guess are told apart by ambiguous_separators().
+    """
+    text = _number_text(raw)
+    swiss = text.str.fullmatch(_APOSTROPHE_THOUSANDS)
+    text = text.where(~swiss, text.str.replace(f"[{APOSTROPHES}']", "", regex=True))
+    if not decimal_comma:
         # 42,000 and 42,000.00: commas between thousands (a decimal part after them is read as usual).
         text = text.where(~text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), text.str.replace(",", "", regex=False))
-    return pd.to_numeric(text, errors="coerce")
+    # 42000,5 and 42 000,00: a decimal comma, as French spreadsheets write it.
+    return pd.to_numeric(text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False)),
+                         errors="coerce")
+
+
+def ambiguous_separators(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Counts that read as two different numbers: a dot before three digits (42.000: 42, or 42 000 as French and
+    German write it), and a comma before three digits that does not group thousands (42 000,000: 42 000, or a
+    mistyped 42,000,000)."""
+    text = _number_text(raw)
+    dotted = text.str.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+").fillna(False).astype(bool)
+    commas = text.str.fullmatch(r"-?[0-9]+,[0-9]{3}") & ~text.str.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+")
+    return dotted, commas.fillna(False).astype(bool)
 
 
 def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Series, message: str) -> None:
@@ -171,19 +195,22 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
                          "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025)."),
                         (odd_year, f"has a year before {EARLIEST.year} or after {LATEST.year}: check the year.")]
     if column.type == "integer":
-        numbers = parse_numbers(text)
-        # '42.000' is 42 000 where a dot separates thousands (French, German) and 42 in English.
-        dotted = text.str.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+")
-        numbers = numbers.mask(dotted)
+        dotted, commas = ambiguous_separators(text)
+        numbers = parse_numbers(text).mask(dotted | commas)
         huge = numbers.notna() & ~(numbers.abs() <= MAX_PEOPLE)  # inf too
+        # 42 000,00 is 42000; 42 000,50 is not a number of people, and is not rounded here.
         fractional = numbers.notna() & ~huge & (numbers != numbers.round())
         whole = numbers.mask(fractional | huge)
         return whole.round().astype("Int64"), [
             (dotted, "is ambiguous: a dot can separate thousands (42.000 = 42 000) or decimals (42.000 = 42). "
                      "Write digits only, e.g. 42000."),
-            (numbers.isna() & ~empty & ~dotted, "is not a number: write digits only, e.g. 42000."),
+            (commas, "is ambiguous: three digits after a comma can be decimals (42 000,000 = 42 000) or thousands "
+                     "(42 000 000). Write digits only, e.g. 42000."),
+            (numbers.isna() & ~empty & ~dotted & ~commas,
+             "is not a number: write digits only, e.g. 42000 (42 000, 42'000 and 42 000,00 are read too)."),
             (huge, f"is too large to be a number of people (the limit is {MAX_PEOPLE:,.0f}): check the cell."),
-            (fractional, "is not a whole number of people: round it as the source does."),
+            (fractional, "is not a whole number, but a count of people always is: write the figure as the "
+                         "source rounds it, e.g. 42000."),
         ]
     if column.type == "decimal":
         # A decimal degree copied with its sign ('-1.35°') is that number; degrees-minutes-seconds are not read.
@@ -315,6 +342,31 @@ def _cross_field_problems(
         half = (typed["lat"].isna() != typed["lon"].isna()) & ~_already(typed, reported, "lat", "lon")
         for row in typed.index[half]:
             problems.append(Problem(int(row), "lat/lon", None, "only one of lat and lon is given: give both or neither."))
+        problems += _implausible_coordinates(table, typed, reported)
+    return problems
+
+
+def _implausible_coordinates(table: Table, typed: pd.DataFrame, reported: set[tuple[int, str]]) -> list[Problem]:
+    """Coordinates outside REGION_BOX: lat and lon swapped, or a sign lost; said which when a swap explains it."""
+    lat, lon = typed["lat"], typed["lon"]
+    given = lat.notna() & lon.notna() & ~_already(typed, reported, "lat", "lon")
+    # Beyond the columns' own ranges (latitude -191) the range check has said it already.
+    for name, values in (("lat", lat), ("lon", lon)):
+        column = table.column(name)
+        given &= values.between(column.minimum, column.maximum)
+    given = given.fillna(False).astype(bool)
+    outside = given & ~REGION_BOX.contains(lat, lon).fillna(True).astype(bool)
+    swapped = REGION_BOX.contains(lon, lat).fillna(False).astype(bool)
+    problems = []
+    for row in typed.index[outside]:
+        value = f"{lat[row]:.10g}, {lon[row]:.10g}"
+        if swapped[row]:
+            message = ("lies outside eastern DR Congo and its neighbours, and inside with the two swapped: lat and lon "
+                       "look swapped. Put the latitude in lat and the longitude in lon (Goma: lat -1.68, lon 29.22).")
+        else:
+            message = (f"lies outside eastern DR Congo and its neighbours ({REGION_BOX}): check the sign and the order "
+                       "of lat and lon (south of the equator is negative; Goma: lat -1.68, lon 29.22).")
+        problems.append(Problem(int(row), "lat/lon", value, message))
     return problems
 
 

@@ -106,3 +106,16 @@ def test_spreadsheet_formulas_from_a_file_are_neutralised_on_export_and_numbers_
     exported = pd.read_csv(pd.io.common.BytesIO(to_csv_bytes(rows[FIGURES.names], FIGURES)))
     assert exported.loc[0, "source_org"].startswith("'=") and exported.loc[0, "source_title"] == "'@SUM(A1)"
     assert exported.loc[0, "figure"] == 42000
+
+
+def test_a_formula_after_a_separator_is_neutralised_for_a_french_excel_and_uploads_back_unchanged():
+    cells = {"source_org": "Goma;=HYPERLINK(\"\"http://evil\"\")", "source_title": "x;+1", "notes": "ok; @SUM(A1)"}
+    row = OK.replace("UNHCR,T,", f'"{cells["source_org"]}",{cells["source_title"]},') + cells["notes"]
+    rows = validate(read_csv(fig(row), FIGURES), today=date(2026, 1, 1)).frame
+    exported = to_csv_bytes(rows[FIGURES.names], FIGURES)
+    # A French-locale Excel splits each line on ';': no part may start like a formula.
+    for line in exported.decode("utf-8-sig").splitlines():
+        assert not any(part.lstrip(" ").startswith(("=", "+", "-", "@")) for part in line.split(";")[1:]), line
+    back = validate(read_csv(exported, FIGURES), today=date(2026, 1, 1)).frame
+    assert back.iloc[0]["source_org"] == 'Goma;=HYPERLINK("http://evil")'
+    assert (back.iloc[0]["source_title"], back.iloc[0]["notes"], back.iloc[0]["figure"]) == ("x;+1", "ok; @SUM(A1)", 42000)

@@ -70,3 +70,13 @@ def test_control_events_by_hashtag_with_french_province_and_group_names():
     [goma] = got
     assert goma[:4] == ("2025-01-27", "Goma", None, "North Kivu")
     assert goma[6:9] == (None, "M23/AFC", "captured")
+
+
+def test_a_zero_with_a_decimal_comma_in_a_wide_table_is_no_figure_as_any_zero():
+    from dashboards.ingest import read_csv
+
+    text = ("Year;ISO3CoO;ISO3CoA;REF;ASY\n#date+year;#country+origin+code;#country+asylum+code;#affected+refugees;"
+            "#affected+asylum_seekers\n2024;COD;BDI;100 000,00;0,00\n")
+    result = validate(read_csv(text.encode(), FIGURES), today=date(2026, 1, 1))
+    assert result.problems == []
+    assert [(r.population_type, r.figure) for r in result.frame.itertuples()] == [("refugees", 100000)]

@@ -33,3 +33,15 @@ def test_keys_and_required_columns_exist_in_their_tables():
     for table in TABLES.values():
         assert set(table.key) <= set(table.names)
         assert set(table.required) <= set(table.names)
+
+
+def test_the_region_box_holds_dr_congo_and_its_eastern_and_southern_neighbours_and_a_swap_never_stays_inside():
+    from dashboards.geo import load_boundaries
+    from dashboards.schema import REGION_BOX
+
+    countries = load_boundaries().countries.set_index("iso3").geometry
+    for iso3 in ("COD", "UGA", "RWA", "BDI", "TZA", "ZMB"):
+        west, south, east, north = countries[iso3].bounds
+        assert REGION_BOX.contains(south, west) and REGION_BOX.contains(north, east), iso3
+    # No latitude inside is also a longitude inside: a swapped point always lands outside.
+    assert REGION_BOX.north < REGION_BOX.west

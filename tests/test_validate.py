@@ -88,6 +88,32 @@ def test_numbers_with_spaces_commas_and_scientific_notation_are_read():
     assert list(parsed) == [42000, 42000, 100000, 12345, 7]
 
 
+def test_a_decimal_comma_with_a_zero_fraction_and_swiss_apostrophe_thousands_are_read():
+    import pandas as pd
+
+    written = ["42 000,00", "42000,0", "42'000", "42’000", "1'234'567", "42'000.00", "'42000"]
+    assert list(parse_numbers(pd.Series(written, dtype="str"))) == [42000, 42000, 42000, 42000, 1234567, 42000, 42000]
+
+
+def test_apostrophes_group_thousands_only_in_threes():
+    import pandas as pd
+
+    assert parse_numbers(pd.Series(["4'2000", "42'00", "42'0000", "42000'", "4'2'000"], dtype="str")).isna().all()
+
+
+def test_a_count_with_a_non_zero_fraction_after_a_decimal_comma_is_a_located_error_saying_counts_are_whole():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", '"42 000,50"'))
+    assert located(result) == {(2, "figure", "42 000,50")}
+    assert "a count of people always is" in result.problems[0].message
+
+
+def test_a_count_written_two_ways_at_once_stays_refused_saying_what_to_write():
+    rows = [GOOD.replace("42000", '"42.000"'), GOOD.replace("42000", '"42 000,000"').replace("/a", "/b")]
+    result = check(FIGURES, FIGURES_HEADER, *rows)
+    assert located(result) == {(2, "figure", "42.000"), (3, "figure", "42 000,000")}
+    assert all("ambiguous" in p.message and "Write digits only, e.g. 42000" in p.message for p in result.problems)
+
+
 def test_control_coordinates_must_come_in_pairs_and_within_range():
     row = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,m23/afc,captured,R,T,https://example.org,,"
     assert check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon="29.22")).ok
@@ -150,3 +176,32 @@ def test_a_decimal_degree_written_with_its_sign_is_read_degrees_minutes_seconds_
                    row.format(lat="1°40'S", lon="29.2").replace("/g", "/h").replace("2025-01-27", "2025-01-28"))
     assert located(result) == {(3, "lat", "1°40'S")}
     assert (result.frame.loc[2, "lat"], result.frame.loc[2, "lon"]) == (-1.67409, 29.22845)
+
+
+GOMA_AT = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,M23,captured,Reuters,T,https://example.org/g,standard,"
+
+
+def test_a_coordinate_outside_the_region_is_a_located_error_that_says_swapped_when_a_swap_explains_it():
+    from dashboards.schema import REGION_BOX
+
+    swapped = check(CONTROL, CONTROL_HEADER, GOMA_AT.format(lat="29.22", lon="-1.68"))  # lands in the Sahara
+    assert [(p.row, p.column, p.value) for p in swapped.problems] == [(2, "lat/lon", "29.22, -1.68")]
+    assert "look swapped" in swapped.problems[0].message
+    signless = check(CONTROL, CONTROL_HEADER, GOMA_AT.format(lat="-1.68", lon="-29.22"))  # in the Atlantic
+    assert [(p.row, p.column, p.value) for p in signless.problems] == [(2, "lat/lon", "-1.68, -29.22")]
+    assert "check the sign and the order" in signless.problems[0].message
+    assert str(REGION_BOX) in signless.problems[0].message and "swapped" not in signless.problems[0].message
+    assert swapped.frame.empty and signless.frame.empty
+
+
+def test_a_coordinate_anywhere_in_dr_congo_or_its_eastern_neighbours_passes():
+    places = {"Goma": ("-1.68", "29.22"), "Kinshasa": ("-4.32", "15.31"), "Kampala": ("0.35", "32.58"),
+              "Dar es Salaam": ("-6.8", "39.28"), "Lusaka": ("-15.42", "28.28")}
+    rows = [GOMA_AT.replace("Goma,", f"{name},").format(lat=lat, lon=lon) for name, (lat, lon) in places.items()]
+    result = check(CONTROL, CONTROL_HEADER, *rows)
+    assert result.problems == [] and len(result.frame) == len(places)
+
+
+def test_a_coordinate_out_of_range_is_reported_once_not_again_as_outside_the_region():
+    result = check(CONTROL, CONTROL_HEADER, GOMA_AT.format(lat="-191", lon="29.22"))
+    assert located(result) == {(2, "lat", "-191")}

@@ -1,0 +1,31 @@
+import pandas as pd
+
+from dashboards.cells import neutralise, restore
+
+
+def test_a_part_after_a_semicolon_comma_or_line_break_that_would_start_a_formula_gets_the_apostrophe_there():
+    # French-locale Excel splits a comma-separated file on ';': the part after it becomes a cell of its own.
+    assert neutralise('Goma;=HYPERLINK("http://evil")') == "Goma;'=HYPERLINK(\"http://evil\")"
+    assert neutralise("x;+1") == "x;'+1"
+    assert neutralise("Goma, -1.67") == "Goma, '-1.67"
+    assert neutralise("Title\n@SUM(1)") == "Title\n'@SUM(1)"
+    assert neutralise("=a;=b") == "'=a;'=b"
+
+
+def test_text_no_part_of_which_starts_like_a_formula_is_left_alone():
+    for text in ("Goma", "North Kivu; South Kivu", "Title, with comma", "30-40 km", "l'Est", "UNHCR; IOM", ""):
+        assert neutralise(text) == text
+
+
+def test_numbers_dates_and_missing_values_are_never_changed():
+    when = pd.Timestamp("2025-02-21")
+    assert neutralise(-5) == -5 and neutralise(-1.67) == -1.67 and neutralise(when) is when
+    assert neutralise(None) is None
+
+
+def test_an_upload_reads_every_neutralised_text_back_exactly_as_it_was():
+    texts = ["=1+1", "Goma;=HYPERLINK(\"x\")", "x;+1", "a; -2", "a\n@b", "'=x", "''-x", "a;'=x", "'Goma'", "'",
+             "l'Est", "=,=", "a;;=x", "Goma", ""]
+    exported = pd.Series([neutralise(t) for t in texts] + [None], dtype="str")
+    back = restore(exported)
+    assert back.tolist()[:-1] == texts and pd.isna(back.iloc[-1])
