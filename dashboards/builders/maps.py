@@ -303,9 +303,11 @@ def _rivals(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str:
+    """Figure, who, what it counts (a country's latest figure may be of any series: the headline's
+    'since 1 January' count or another), as-of date and source."""
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
-        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
+        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>{t.esc(t.period(row, short=True))}, "
         f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{_notes(row, on, differ)}"
     )
 

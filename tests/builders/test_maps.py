@@ -159,6 +159,12 @@ def test_without_a_same_date_conflict_there_is_no_sources_differ_note():
     assert maps.DIFFER_HEADING not in html and maps.DIFFER_NOTE not in html
 
 
+def test_a_flow_label_says_what_its_figure_counts():
+    latest = vm.cross_border_latest(SAME_DATE[SAME_DATE["figure"] != 95000]).iloc[0]
+    label = maps.flow_label(latest, B.country_names())
+    assert "84,000</b> refugees<br>flow since 1 Dec 2025, as of 19 Dec 2025<br>UNHCR" in label
+
+
 def test_an_idp_popup_lists_the_other_source_for_the_same_date():
     idp = vm.idp_by_province(SAME_DATE)
     html = render(maps.base_map(B), maps.idp_layer(idp, vm.latest_per_series(SAME_DATE), B, reports=SAME_DATE))
