@@ -236,3 +236,19 @@ def test_tables_export_only_through_the_formula_safe_download_buttons(watched, a
     assert page.locator('[data-testid="stElementToolbar"]').first.is_visible()  # the toolbar did appear
     assert page.get_by_role("button", name="Download as CSV").count() == 0
     assert page.get_by_role("button", name="Download these rows as CSV").count() == 1
+
+
+def test_the_figures_table_shows_each_figures_date_and_source_without_scrolling_sideways(watched, app_url):
+    from dashboards.builders.tables import FIGURES_TABLE_FIRST
+
+    page = watched.page  # 1400 pixels wide
+    page.goto(app_url)
+    page.get_by_role("link", name="Figures").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    # The first columns, at their set widths, fit the table as drawn; the grid draws only the columns in view.
+    assert grid.bounding_box()["width"] >= sum(FIGURES_TABLE_FIRST.values())
+    shown = grid.locator("th").all_text_contents()
+    assert shown[: len(FIGURES_TABLE_FIRST)] == list(FIGURES_TABLE_FIRST), shown
+    assert "Notes" not in shown  # the rest is a scroll away
