@@ -186,3 +186,27 @@ def test_flow_and_idp_popups_carry_the_stale_flag_like_their_labels():
         assert f"last report {maps.STALE_NOTE}" in html  # in the popups, not only the labels
     fresh = render(folium.Map(), maps.idp_layer(idp, series, B, date(2025, 12, 2), SAME_DATE))
     assert f"last report {maps.STALE_NOTE}" not in fresh and f"{int(idp_row['figure']):,}" in fresh
+
+
+def test_an_old_figure_keeps_its_line_and_number_but_is_drawn_faded_and_dashed_with_its_year():
+    # Early 2025 in the seeds: Uganda's latest figure is 30,000 from 13 June 2022, the widest line.
+    figures = read_seed(FIXTURES.parent.parent / "seeds" / "figures.csv", FIGURES)
+    on = date(2025, 2, 1)
+    latest = vm.cross_border_latest(figures, on)
+    group = maps.flow_layer(latest, vm.latest_per_series(figures, on), B, on)
+    lines = {c.options.get("className"): c for c in group._children.values() if isinstance(c, folium.PolyLine)}
+    old, current = lines["flow-line stale"], lines["flow-line"]  # Uganda 2022; Rwanda, 30 Jan 2025
+    assert old.options["weight"] == maps.MAX_FLOW_WEIGHT  # the figure and its width are unchanged
+    assert old.options["dashArray"] == maps.STALE_DASH and old.options["opacity"] == maps.STALE_OPACITY
+    assert current.options.get("dashArray") is None and current.options["opacity"] == 0.7
+    html = render(folium.Map(), group)
+    assert "<b>Uganda: 30,000 (2022)</b>" in html and "<b>Rwanda: 600</b>" in html
+    idp = maps.idp_layer(vm.idp_by_province(figures, on), vm.latest_per_series(figures, on), B, on)
+    marks = {c.options["className"] for c in idp._children.values() if isinstance(c, folium.CircleMarker)}
+    assert marks == {"idp-marker", "idp-marker stale"}  # North Kivu 11 Jan 2025; South Kivu May 2024
+    assert "South Kivu: 1,395,604 IDPs (2024)</b>" in render(folium.Map(), idp)
+
+
+def test_the_legend_explains_how_an_old_figure_is_drawn():
+    legend = maps.legend_html()
+    assert f"Faded, dashed: figure {maps.STALE_NOTE}" in legend and "repeating-linear-gradient" in legend

@@ -66,7 +66,7 @@ def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(
     groups = args["feature_group"]
     assert groups.count('"className": "control-marker') == len(vm.mapped(state))
     assert groups.count("L.polyline") == vm.cross_border_latest(figures)["destination_country"].nunique()
-    assert groups.count('"className": "idp-marker"') == len(vm.idp_by_province(figures))
+    assert groups.count('"className": "idp-marker') == len(vm.idp_by_province(figures))
     assert "Who controls the town" in args["script"]
 
 
