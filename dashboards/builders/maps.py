@@ -66,6 +66,7 @@ MAP_CSS = """
 .popup-body table { border-collapse: collapse; font-size: 12px; }
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
 .popup-body .muted { color: #555; font-size: 11px; }
+.tile-error { background: #fdebd0; color: #5b3a07; border-left: 3px solid #b9770e; padding: 4px 8px; max-width: 280px; font-size: 12px; box-shadow: 0 1px 4px rgba(0,0,0,.35); }
 .popup-body .sources-differ { margin: 4px 0; padding: 3px 5px; background: #fdebd0; border-left: 3px solid #b9770e; }
 </style>
 """
@@ -98,6 +99,44 @@ class _Legend(MacroElement):
         self._name = "Legend"
         self.content = content
         self.credit = credit
+
+
+# Shown on the map when the optional online tiles fail to load (no internet), which would otherwise look
+# like nothing happened.
+TILE_ERROR_NOTE = ("The online map layer cannot be reached (no internet connection?). The offline layers "
+                   "still work: boundaries, towns and figures are all drawn without it.")
+
+
+class _TileErrorNotice(MacroElement):
+    """On the first tile that fails to load, a notice in the map's corner (our own script, nothing fetched)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var shown = false;
+            {{ this.layer.get_name() }}.on("tileerror", function () {
+                if (shown) { return; }
+                shown = true;
+                var notice = L.control({position: "topright"});
+                notice.onAdd = function () {
+                    var div = L.DomUtil.create("div", "tile-error");
+                    div.setAttribute("role", "status");
+                    div.textContent = {{ this.message|tojson }};
+                    return div;
+                };
+                notice.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.TileLayer, message: str = TILE_ERROR_NOTE):
+        super().__init__()
+        self._name = "TileErrorNotice"
+        self.layer = layer
+        self.message = message
 
 
 class _Css(MacroElement):
@@ -143,9 +182,10 @@ def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | N
     js, css = asset_urls(asset_base) if asset_base else asset_urls()
     m.default_js, m.default_css = js, css
     if tiles:
-        folium.TileLayer(
+        online = folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap (online)", attr="&copy; OpenStreetMap contributors"
         ).add_to(m)
+        _TileErrorNotice(online).add_to(m)
     _Css().add_to(m)
     # Opaque land when there are no tiles; see-through over the tiles when there are.
     land_opacity = 0.15 if tiles else 1.0

@@ -43,6 +43,16 @@ def test_online_tiles_are_added_only_when_asked_for():
     assert "tile.openstreetmap.org" in render(maps.base_map(B, tiles=True))
 
 
+def test_the_online_tiles_come_with_our_own_notice_for_when_they_cannot_load():
+    html = render(maps.base_map(B, tiles=True))
+    layer = re.search(r"var (tile_layer_\w+) = L\.tileLayer", html)[1]
+    handler = html.index(f'{layer}.on("tileerror"')
+    assert handler > html.index(f"{layer}.addTo(")  # attached once the layer exists, before any tile fails
+    assert maps.TILE_ERROR_NOTE in html[handler:] and "offline layers still work" in maps.TILE_ERROR_NOTE
+    assert ".tile-error" in html  # styled by our own CSS; the page loads nothing else (see above)
+    assert "tileerror" not in render(maps.base_map(B))  # no online layer, nothing to fail
+
+
 def test_the_legend_names_every_controller():
     html = render(maps.base_map(B))
     for label in ("M23/AFC", "FARDC / government", "Wazalendo and allied groups", "Contested or unknown"):
