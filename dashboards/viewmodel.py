@@ -88,12 +88,18 @@ def idp_by_province(figures: pd.DataFrame, on: date | None = None) -> pd.DataFra
 
 @dataclass(frozen=True)
 class Headline:
-    """Cross-border arrivals since 1 January 2025: per country, a sourced total, and their sum."""
+    """Cross-border arrivals since 1 January 2025: per country, a sourced total, and their sum.
+
+    on_the_map: for countries with a count since 1 January, the figure the map draws instead when it is
+    another report (the map shows each country's latest figure of any series, e.g. a newer flow counted
+    from a later date), so the page can say why the two numbers differ.
+    """
 
     by_country: pd.DataFrame
     sourced_total: pd.Series | None
     sum_of_countries: int
     without_series: pd.DataFrame
+    on_the_map: pd.DataFrame
 
 
 def headline(figures: pd.DataFrame, on: date | None = None) -> Headline:
@@ -109,9 +115,10 @@ def headline(figures: pd.DataFrame, on: date | None = None) -> Headline:
     )
     totals = since_jan[since_jan["destination_country"] == "XNB"]
     total = _rank(totals).iloc[-1].drop(["_flow", "_std"]) if len(totals) else None
-    others = cross_border_latest(rows)
-    others = others[~others["destination_country"].isin(countries["destination_country"])]
-    return Headline(countries, total, int(countries["figure"].sum()), others)
+    latest = cross_border_latest(rows)  # what the map draws, one mark per country
+    counted = latest["destination_country"].isin(countries["destination_country"])
+    on_the_map = latest[counted & ~latest.index.isin(countries.index)]
+    return Headline(countries, total, int(countries["figure"].sum()), latest[~counted], on_the_map)
 
 
 def control_at(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:

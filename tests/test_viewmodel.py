@@ -95,6 +95,20 @@ def test_the_headline_counts_only_flows_since_1_january_2025_and_keeps_the_sourc
     assert list(head.without_series["destination_country"]) == ["RWA"]
 
 
+def test_the_headline_names_the_figure_the_map_draws_where_it_is_another_count_than_the_card():
+    head = vm.headline(FIGS)
+    # Burundi's card counts since 1 January (70,000 as of 31 Mar); the map draws its latest figure of any
+    # series (84,000 since 1 Dec, as of 19 Dec). Uganda's card and map mark are the same report.
+    assert list(head.on_the_map["destination_country"]) == ["BDI"]
+    burundi = head.on_the_map.iloc[0]
+    assert (burundi["figure"], burundi["period_start"]) == (84000, pd.Timestamp("2025-12-01"))
+    mapped = vm.cross_border_latest(FIGS).set_index("destination_country")
+    assert burundi["figure"] == mapped.loc["BDI", "figure"]
+    # On 1 March Burundi has no count since 1 January: it is listed as without one, not as differing.
+    early = vm.headline(FIGS, date(2025, 3, 1))
+    assert early.on_the_map.empty and list(early.without_series["destination_country"]) == ["BDI", "RWA"]
+
+
 def test_stocks_and_flows_are_separate_series():
     series = vm.latest_per_series(FIGS)
     uganda = series[series["destination_country"] == "UGA"]

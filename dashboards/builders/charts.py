@@ -31,12 +31,7 @@ def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
         where = row["destination_admin1"]
     else:
         where = t.place(row["destination_country"], names)
-    if row["measure"] == "stock":
-        kind = "stock"
-    elif t.blank(row["period_start"]):
-        kind = "flow, start not stated"
-    else:
-        kind = f"flow since {t.fmt_date(row['period_start'])}"
+    kind = t.period(row, short=True)
     scope = "" if t.blank(row.get("scope")) else f" [{row['scope']}]"
     what = f"{t.population(row['population_type']).split(' (')[0]}, " if population else ""
     return f"{where}: {what}{kind}{scope}"

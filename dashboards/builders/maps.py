@@ -39,6 +39,10 @@ FLOW_COLOR = "#d35400"
 IDP_COLOR = "#6c3483"
 MAX_FLOW_WEIGHT = 22
 MIN_FLOW_WEIGHT = 2
+# A figure over 30 days older than the chosen date keeps its mark, size and number, but is drawn faded and
+# dashed with its year beside the figure, so an old count cannot pass for a current one at a glance.
+STALE_OPACITY = 0.3
+STALE_DASH = "10 7"
 
 MAP_CSS = """
 <style>
@@ -62,6 +66,7 @@ MAP_CSS = """
 .popup-body table { border-collapse: collapse; font-size: 12px; }
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
 .popup-body .muted { color: #555; font-size: 11px; }
+.tile-error { background: #fdebd0; color: #5b3a07; border-left: 3px solid #b9770e; padding: 4px 8px; max-width: 280px; font-size: 12px; box-shadow: 0 1px 4px rgba(0,0,0,.35); }
 .popup-body .sources-differ { margin: 4px 0; padding: 3px 5px; background: #fdebd0; border-left: 3px solid #b9770e; }
 </style>
 """
@@ -96,6 +101,44 @@ class _Legend(MacroElement):
         self.credit = credit
 
 
+# Shown on the map when the optional online tiles fail to load (no internet), which would otherwise look
+# like nothing happened.
+TILE_ERROR_NOTE = ("The online map layer cannot be reached (no internet connection?). The offline layers "
+                   "still work: boundaries, towns and figures are all drawn without it.")
+
+
+class _TileErrorNotice(MacroElement):
+    """On the first tile that fails to load, a notice in the map's corner (our own script, nothing fetched)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var shown = false;
+            {{ this.layer.get_name() }}.on("tileerror", function () {
+                if (shown) { return; }
+                shown = true;
+                var notice = L.control({position: "topright"});
+                notice.onAdd = function () {
+                    var div = L.DomUtil.create("div", "tile-error");
+                    div.setAttribute("role", "status");
+                    div.textContent = {{ this.message|tojson }};
+                    return div;
+                };
+                notice.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.TileLayer, message: str = TILE_ERROR_NOTE):
+        super().__init__()
+        self._name = "TileErrorNotice"
+        self.layer = layer
+        self.message = message
+
+
 class _Css(MacroElement):
     """Map styles, placed in the page header."""
 
@@ -117,7 +160,10 @@ def legend_html() -> str:
         f'<div><span class="line" style="background:{FLOW_COLOR}"></span>'
         "People who fled abroad (width: square root of the figure)</div>"
         f'<div><span class="swatch" style="background:{IDP_COLOR};border-radius:2px"></span>'
-        "Internally displaced, by province</div></div>"
+        "Internally displaced, by province</div>"
+        f'<div><span class="line" style="background:repeating-linear-gradient(90deg,{FLOW_COLOR} 0 7px,'
+        f'transparent 7px 11px);opacity:{STALE_OPACITY + 0.15}"></span>'
+        f"Faded, dashed: figure {STALE_NOTE} (its year beside it)</div></div>"
         "<p>Click a mark for its source and as-of date. Towns without a sourced "
         "coordinate are listed under Control, not placed on the map.</p></details>"
     )
@@ -136,9 +182,10 @@ def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | N
     js, css = asset_urls(asset_base) if asset_base else asset_urls()
     m.default_js, m.default_css = js, css
     if tiles:
-        folium.TileLayer(
+        online = folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap (online)", attr="&copy; OpenStreetMap contributors"
         ).add_to(m)
+        _TileErrorNotice(online).add_to(m)
     _Css().add_to(m)
     # Opaque land when there are no tiles; see-through over the tiles when there are.
     land_opacity = 0.15 if tiles else 1.0
@@ -288,6 +335,11 @@ def _stale(row, on) -> bool:
     return on is not None and is_stale(row["as_of"], on)
 
 
+def _year(row, on) -> str:
+    """' (2022)' after an old figure, so its age shows beside the number; nothing for a current one."""
+    return f" ({row['as_of'].year})" if _stale(row, on) else ""
+
+
 def _notes(row, on=None, differ: bool = False) -> str:
     """The label's flags: an old report, and sources that differ on the same date."""
     notes = ""
@@ -303,9 +355,12 @@ def _rivals(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str:
+    """Figure, who, what it counts (a country's latest figure may be of any series: the headline's
+    'since 1 January' count or another), as-of date and source."""
     return (
-        f"<b>{t.esc(t.place(row['destination_country'], names))}: {t.esc(t.fmt_int(row['figure']))}</b> "
-        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>"
+        f"<b>{t.esc(t.place(row['destination_country'], names))}: "
+        f"{t.esc(t.fmt_int(row['figure']))}{_year(row, on)}</b> "
+        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>{t.esc(t.period(row, short=True))}, "
         f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{_notes(row, on, differ)}"
     )
 
@@ -357,8 +412,10 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             [flow.start, flow.end],
             color=FLOW_COLOR,
             weight=flow.weight,
-            opacity=0.7,
-            class_name="flow-line",
+            opacity=STALE_OPACITY if stale else 0.7,
+            dash_array=STALE_DASH if stale else None,
+            line_cap="butt" if stale else "round",  # round caps would close the gaps of a wide dashed line
+            class_name="flow-line stale" if stale else "flow-line",
             popup=folium.Popup(popup, max_width=360),
         ).add_to(group)
         # The label sits at the destination end, where lines no longer overlap.
@@ -366,9 +423,10 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             location=flow.end,
             radius=4,
             color=FLOW_COLOR,
+            opacity=STALE_OPACITY if stale else 1,
             fill=True,
-            fill_opacity=1,
-            class_name="flow-end",
+            fill_opacity=STALE_OPACITY if stale else 1,
+            class_name="flow-end stale" if stale else "flow-end",
             popup=folium.Popup(popup, max_width=360),
             tooltip=folium.Tooltip(
                 flow_label(row, names, on, differ=rivals is not None and len(rivals) > 0),
@@ -394,19 +452,21 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
         rivals = _rivals(row, reports)
         stale = _stale(row, on)
         label = (
-            f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs</b><br>"
+            f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs"
+            f"{_year(row, on)}</b><br>"
             f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}"
             f"{_notes(row, on, differ=rivals is not None and len(rivals) > 0)}"
         )
         folium.CircleMarker(
             location=anchor,
             radius=9,
-            color="#fff",
+            color=IDP_COLOR if stale else "#fff",
             weight=2,
+            dash_array="3 3" if stale else None,
             fill=True,
             fill_color=IDP_COLOR,
-            fill_opacity=0.9,
-            class_name="idp-marker",
+            fill_opacity=STALE_OPACITY if stale else 0.9,
+            class_name="idp-marker stale" if stale else "idp-marker",
             popup=folium.Popup(
                 figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people",
                              rivals=rivals, stale=stale),

@@ -57,8 +57,23 @@ def safe_url(value):
     return value if isinstance(value, str) and _SAFE_URL.match(value) else None
 
 
+# The figures table's first columns and their widths in pixels. Together they fit the 940 pixels the table
+# gets in a 1400-pixel-wide window beside the navigation, so each figure's as-of date and source are in
+# sight without scrolling sideways; the other columns follow, a scroll away.
+FIGURES_TABLE_FIRST = {
+    "As of": 85,
+    "Where people are": 290,  # "Democratic Republic of the Congo / South Kivu" whole
+    "Who": 170,  # "internally displaced people" whole
+    "Figure": 85,  # room for 2,000,000
+    "Stock or flow": 85,
+    "Source": 160,  # the organisation's name, or its start: the cell holds it whole
+    "Link": 60,
+}
+
+
 def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The figures table as people read it: one row per reported figure, newest first."""
+    """The figures table as people read it: one row per reported figure, newest first; date, place, who,
+    figure, stock or flow and source first (FIGURES_TABLE_FIRST)."""
     f = figures.sort_values(["as_of", "destination_country"], ascending=[False, True])
     return readable(pd.DataFrame(
         {
@@ -67,18 +82,18 @@ def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFram
                 t.place(c, names) + ("" if t.blank(a) else f" / {a}")
                 for c, a in zip(f["destination_country"], f["destination_admin1"])
             ],
+            "Who": f["population_type"].map(t.population),
+            "Figure": f["figure"],
+            "Stock or flow": f["measure"],
+            "Source": f["source_org"],
+            "Link": f["source_url"].map(safe_url),
+            "Counted since": f["period_start"].dt.date,
             "From": [
                 t.place(c, names) + ("" if t.blank(a) else f" / {a}")
                 for c, a in zip(f["origin_country"], f["origin_admin1"])
             ],
-            "Who": f["population_type"].map(t.population),
-            "Figure": f["figure"],
-            "Stock or flow": f["measure"],
-            "Counted since": f["period_start"].dt.date,
             "Scope": f["scope"],
-            "Source": f["source_org"],
             "Title": f["source_title"],
-            "Link": f["source_url"].map(safe_url),
             "Confidence": f["confidence"],
             "Notes": f["notes"],
         }

@@ -72,13 +72,15 @@ def place(iso3: str, names: dict[str, str]) -> str:
     return names.get(iso3) or REGION_CODES.get(iso3) or iso3
 
 
-def period(row) -> str:
-    """What a figure counts, in words: 'stock' or 'new since 1 Jan 2025'."""
+def period(row, *, short: bool = False) -> str:
+    """What a figure counts, in words: 'total at that date (stock)', 'newly displaced since 1 Jan 2025 (flow)';
+    short, for labels and legends: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated'."""
     if row["measure"] == "stock":
-        return "total at that date (stock)"
+        return "stock" if short else "total at that date (stock)"
     if blank(row["period_start"]):
-        return "newly displaced, start of period not stated (flow)"
-    return f"newly displaced since {fmt_date(row['period_start'])} (flow)"
+        return "flow, start not stated" if short else "newly displaced, start of period not stated (flow)"
+    since = fmt_date(row["period_start"])
+    return f"flow since {since}" if short else f"newly displaced since {since} (flow)"
 
 
 def source_html(row) -> str:

@@ -11,11 +11,13 @@ from .state import get_boundaries, snapshot
 
 
 def column_config() -> dict:
-    """How tables made by tables.figures_display show their figures and links."""
-    return {
-        "Figure": st.column_config.NumberColumn(format="localized", width=100),  # room for 2,000,000
-        "Link": st.column_config.LinkColumn(display_text="source"),
-    }
+    """How tables made by tables.figures_display show their figures and links, and how wide their first
+    columns are (so date and source are in sight at 1400 pixels)."""
+    widths = tables.FIGURES_TABLE_FIRST
+    config = {name: st.column_config.Column(width=width) for name, width in widths.items()}
+    config["Figure"] = st.column_config.NumberColumn(format="localized", width=widths["Figure"])
+    config["Link"] = st.column_config.LinkColumn(display_text="source", width=widths["Link"])
+    return config
 
 
 def render() -> None:

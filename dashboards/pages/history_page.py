@@ -12,7 +12,7 @@ from .state import open_store
 
 
 def render() -> None:
-    st.title("Versions")
+    st.title("History")  # the page's name in the navigation (app.py)
     if "reverted" in st.session_state:  # said once, after the rerun that shows the new version
         st.success(st.session_state.pop("reverted"))
     store = open_store()

@@ -110,6 +110,14 @@ def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
             f"{t.md(t.place(row['destination_country'], names))}: no 'since 1 January 2025' count in the data; "
             f"latest figure {t.md(t.figure_sentence(row, names))} ({t.md(row['source_org'])})."
         )
+    for _, row in head.on_the_map.iterrows():
+        # The card counts since 1 January; the map draws the country's latest figure of any series.
+        notes.append(
+            f"{t.md(t.place(row['destination_country'], names))}: the map shows "
+            f"{t.md(t.figure_sentence(row, names))} ({t.md(row['source_org'])}), its latest figure of any series; "
+            "that counts something else than the card's 'since 1 January 2025', so the two differ and are not "
+            "added up."
+        )
     if notes:
         st.caption(" ".join(notes))
 
@@ -122,7 +130,8 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -
     )
     # Short enough for a card a quarter of the page wide; the caption above the map says what it means.
     old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
-    column.caption(f"as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
+    who = t.population(row["population_type"]).split(" (")[0]
+    column.caption(f"{t.md(who)}, as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
 
 
 def _focus_places() -> dict[str, str]:

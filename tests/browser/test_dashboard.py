@@ -121,7 +121,8 @@ def test_no_request_leaves_the_machine_and_the_page_logs_no_error(watched, app_u
 
 @pytest.mark.parametrize(
     ("link", "heading"),
-    [("Figures", "Displacement figures"), ("Control", "Territorial control"), ("Sources", "Sources, licences and caveats")],
+    [("Figures", "Displacement figures"), ("Control", "Territorial control"), ("Sources", "Sources, licences and caveats"),
+     ("History", "History")],
 )
 def test_every_page_opens_from_the_navigation(watched, app_url, link, heading):
     page = watched.page
@@ -130,6 +131,28 @@ def test_every_page_opens_from_the_navigation(watched, app_url, link, heading):
     page.get_by_role("heading", name=heading).wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert watched.errors == []
+
+
+def test_when_the_online_tiles_cannot_load_the_map_says_so_and_keeps_its_marks(watched, app_url):
+    import re
+
+    from dashboards.builders.maps import TILE_ERROR_NOTE
+
+    watched.page.route(re.compile(r"tile\.openstreetmap\.org"), lambda route: route.abort())  # as offline
+    page, frame = open_map(watched, app_url)
+    assert frame.locator(".tile-error").count() == 0
+    page.get_by_text("Online map tiles (needs internet)").click()
+    # The base map changes, so the component mounts a new frame (the old one lingers a moment): find the notice
+    # in whichever frame holds it.
+    for _ in range(60):
+        holding = [f for f in page.frames if f.locator(".tile-error").count()]
+        if holding:
+            break
+        page.wait_for_timeout(500)
+    [map_frame] = holding
+    notice = map_frame.locator(".tile-error")
+    assert notice.inner_text() == TILE_ERROR_NOTE and notice.is_visible()
+    assert map_frame.locator("path.control-marker").count() > 0 and map_frame.locator(".map-legend").is_visible()
 
 
 def tooltips(page) -> list[str]:
@@ -236,3 +259,19 @@ def test_tables_export_only_through_the_formula_safe_download_buttons(watched, a
     assert page.locator('[data-testid="stElementToolbar"]').first.is_visible()  # the toolbar did appear
     assert page.get_by_role("button", name="Download as CSV").count() == 0
     assert page.get_by_role("button", name="Download these rows as CSV").count() == 1
+
+
+def test_the_figures_table_shows_each_figures_date_and_source_without_scrolling_sideways(watched, app_url):
+    from dashboards.builders.tables import FIGURES_TABLE_FIRST
+
+    page = watched.page  # 1400 pixels wide
+    page.goto(app_url)
+    page.get_by_role("link", name="Figures").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    # The first columns, at their set widths, fit the table as drawn; the grid draws only the columns in view.
+    assert grid.bounding_box()["width"] >= sum(FIGURES_TABLE_FIRST.values())
+    shown = grid.locator("th").all_text_contents()
+    assert shown[: len(FIGURES_TABLE_FIRST)] == list(FIGURES_TABLE_FIRST), shown
+    assert "Notes" not in shown  # the rest is a scroll away

@@ -43,6 +43,16 @@ def test_online_tiles_are_added_only_when_asked_for():
     assert "tile.openstreetmap.org" in render(maps.base_map(B, tiles=True))
 
 
+def test_the_online_tiles_come_with_our_own_notice_for_when_they_cannot_load():
+    html = render(maps.base_map(B, tiles=True))
+    layer = re.search(r"var (tile_layer_\w+) = L\.tileLayer", html)[1]
+    handler = html.index(f'{layer}.on("tileerror"')
+    assert handler > html.index(f"{layer}.addTo(")  # attached once the layer exists, before any tile fails
+    assert maps.TILE_ERROR_NOTE in html[handler:] and "offline layers still work" in maps.TILE_ERROR_NOTE
+    assert ".tile-error" in html  # styled by our own CSS; the page loads nothing else (see above)
+    assert "tileerror" not in render(maps.base_map(B))  # no online layer, nothing to fail
+
+
 def test_the_legend_names_every_controller():
     html = render(maps.base_map(B))
     for label in ("M23/AFC", "FARDC / government", "Wazalendo and allied groups", "Contested or unknown"):
@@ -159,6 +169,12 @@ def test_without_a_same_date_conflict_there_is_no_sources_differ_note():
     assert maps.DIFFER_HEADING not in html and maps.DIFFER_NOTE not in html
 
 
+def test_a_flow_label_says_what_its_figure_counts():
+    latest = vm.cross_border_latest(SAME_DATE[SAME_DATE["figure"] != 95000]).iloc[0]
+    label = maps.flow_label(latest, B.country_names())
+    assert "84,000</b> refugees<br>flow since 1 Dec 2025, as of 19 Dec 2025<br>UNHCR" in label
+
+
 def test_an_idp_popup_lists_the_other_source_for_the_same_date():
     idp = vm.idp_by_province(SAME_DATE)
     html = render(maps.base_map(B), maps.idp_layer(idp, vm.latest_per_series(SAME_DATE), B, reports=SAME_DATE))
@@ -180,3 +196,27 @@ def test_flow_and_idp_popups_carry_the_stale_flag_like_their_labels():
         assert f"last report {maps.STALE_NOTE}" in html  # in the popups, not only the labels
     fresh = render(folium.Map(), maps.idp_layer(idp, series, B, date(2025, 12, 2), SAME_DATE))
     assert f"last report {maps.STALE_NOTE}" not in fresh and f"{int(idp_row['figure']):,}" in fresh
+
+
+def test_an_old_figure_keeps_its_line_and_number_but_is_drawn_faded_and_dashed_with_its_year():
+    # Early 2025 in the seeds: Uganda's latest figure is 30,000 from 13 June 2022, the widest line.
+    figures = read_seed(FIXTURES.parent.parent / "seeds" / "figures.csv", FIGURES)
+    on = date(2025, 2, 1)
+    latest = vm.cross_border_latest(figures, on)
+    group = maps.flow_layer(latest, vm.latest_per_series(figures, on), B, on)
+    lines = {c.options.get("className"): c for c in group._children.values() if isinstance(c, folium.PolyLine)}
+    old, current = lines["flow-line stale"], lines["flow-line"]  # Uganda 2022; Rwanda, 30 Jan 2025
+    assert old.options["weight"] == maps.MAX_FLOW_WEIGHT  # the figure and its width are unchanged
+    assert old.options["dashArray"] == maps.STALE_DASH and old.options["opacity"] == maps.STALE_OPACITY
+    assert current.options.get("dashArray") is None and current.options["opacity"] == 0.7
+    html = render(folium.Map(), group)
+    assert "<b>Uganda: 30,000 (2022)</b>" in html and "<b>Rwanda: 600</b>" in html
+    idp = maps.idp_layer(vm.idp_by_province(figures, on), vm.latest_per_series(figures, on), B, on)
+    marks = {c.options["className"] for c in idp._children.values() if isinstance(c, folium.CircleMarker)}
+    assert marks == {"idp-marker", "idp-marker stale"}  # North Kivu 11 Jan 2025; South Kivu May 2024
+    assert "South Kivu: 1,395,604 IDPs (2024)</b>" in render(folium.Map(), idp)
+
+
+def test_the_legend_explains_how_an_old_figure_is_drawn():
+    legend = maps.legend_html()
+    assert f"Faded, dashed: figure {maps.STALE_NOTE}" in legend and "repeating-linear-gradient" in legend

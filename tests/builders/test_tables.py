@@ -43,3 +43,20 @@ def test_tables_for_reading_show_dates_without_time_and_blanks_not_none():
     assert out["date"].tolist() == ["2025-02-20", ""] and out["text"].tolist() == ["Goma", ""]
     assert out["figure"].dtype == "Int64" 
     assert pd.isna(out["Link"][0]) and out["Link"][1] == "https://example.org"  # links are left alone
+
+
+# The width the figures table gets in a 1400-pixel-wide window beside the navigation (measured in Chromium).
+TABLE_WIDTH_AT_1400 = 940
+
+
+def test_the_figures_table_puts_date_and_source_where_a_1400_pixel_window_shows_them():
+    from dashboards.builders.tables import FIGURES_TABLE_FIRST, figures_display
+    from dashboards.config import SEEDS_DIR
+    from dashboards.seeds import read_seed
+
+    table = figures_display(read_seed(SEEDS_DIR / "figures.csv", FIGURES), {})
+    first = list(FIGURES_TABLE_FIRST)
+    assert list(table.columns[: len(first)]) == first
+    assert {"As of", "Figure", "Source", "Link"} <= set(first)
+    assert sum(FIGURES_TABLE_FIRST.values()) <= TABLE_WIDTH_AT_1400
+    assert set(table.columns) - set(first) == {"Counted since", "From", "Scope", "Title", "Confidence", "Notes"}

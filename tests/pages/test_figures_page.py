@@ -15,6 +15,18 @@ def test_every_figure_is_listed_with_its_source_link(app_env):
     assert {"As of", "Figure", "Stock or flow", "Source"} <= set(table.columns)
 
 
+def test_the_table_is_set_to_show_date_and_source_in_its_first_columns_at_their_widths(app_env):
+    import json
+
+    from dashboards.builders.tables import FIGURES_TABLE_FIRST
+
+    at = run_page(PAGE)
+    table = at.dataframe[0]
+    columns = json.loads(table.proto.columns)
+    assert {name: columns[name]["width"] for name in FIGURES_TABLE_FIRST} == FIGURES_TABLE_FIRST
+    assert list(table.value.columns[: len(FIGURES_TABLE_FIRST)]) == list(FIGURES_TABLE_FIRST)
+
+
 def test_filters_narrow_the_table(app_env):
     at = run_page(PAGE)
     at.multiselect(key="fig_where").set_value(["UGA"]).run()

@@ -3,6 +3,11 @@ from ..conftest import run_page
 PAGE = "dashboards.pages.history_page"
 
 
+def test_the_heading_is_the_pages_name_in_the_navigation(app_env):
+    at = run_page(PAGE)
+    assert [t.value for t in at.title] == ["History"]
+
+
 def test_versions_are_listed_and_a_viewer_cannot_revert(app_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_EDITOR_SECRET", "correct horse")
     at = run_page(PAGE)

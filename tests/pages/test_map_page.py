@@ -39,6 +39,22 @@ def test_the_headline_shows_each_country_since_january_with_its_date(app_env):
     assert "as of 31 Mar 2025" in captions
 
 
+def test_where_the_map_draws_another_count_than_a_card_the_page_says_what_each_counts(app_env):
+    # Seeds, latest date: Burundi's card is 70,000 refugees since 1 Jan 2025 (as of 31 Mar 2025); the map
+    # draws 84,000 refugees since 1 Dec 2025 (as of 19 Dec 2025), the country's latest figure of any series.
+    at = run_page(PAGE)
+    labels, values = [m.label for m in at.metric], [m.value for m in at.metric]
+    assert values[labels.index("Burundi")] == "70,000"
+    captions = " ".join(c.value for c in at.caption)
+    assert "refugees, as of 31 Mar 2025" in captions
+    assert ("Burundi: the map shows 84,000 refugees in Burundi, newly displaced since 1 Dec 2025 \\(flow\\), "
+            "as of 19 Dec 2025") in captions
+    assert "Straits Times" in captions and "are not added up" in captions
+    # Uganda's card is the report the map draws: nothing to explain.
+    assert "Uganda: the map shows" not in captions
+    assert "flow since 1 Dec 2025" in component_args(at)["feature_group"]  # the map's label says it too
+
+
 def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(app_env):
     at = run_page(PAGE)
     args = component_args(at)
@@ -50,7 +66,7 @@ def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(
     groups = args["feature_group"]
     assert groups.count('"className": "control-marker') == len(vm.mapped(state))
     assert groups.count("L.polyline") == vm.cross_border_latest(figures)["destination_country"].nunique()
-    assert groups.count('"className": "idp-marker"') == len(vm.idp_by_province(figures))
+    assert groups.count('"className": "idp-marker') == len(vm.idp_by_province(figures))
     assert "Who controls the town" in args["script"]
 
 
@@ -148,12 +164,12 @@ def test_a_headline_figure_older_than_30_days_before_the_date_is_marked_old(app_
     at.query_params["date"] = "2025-12-23"
     at.run()
     captions = [c.value for c in at.caption]
-    burundi = next(c for c in captions if c.startswith("as of 31 Mar 2025"))
+    burundi = next(c for c in captions if c.startswith("refugees, as of 31 Mar 2025"))
     assert burundi.endswith(":orange-badge[over 30 days old]")
     at = map_apptest()
     at.query_params["date"] = "2025-04-15"
     at.run()
-    burundi = next(c.value for c in at.caption if c.value.startswith("as of 31 Mar 2025"))
+    burundi = next(c.value for c in at.caption if c.value.startswith("refugees, as of 31 Mar 2025"))
     assert "30 days" not in burundi
 
 
