@@ -354,6 +354,11 @@ def _rivals(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
     return None if reports is None else vm.same_date_rivals(reports, row)
 
 
+def _on_mark_dates(reports: pd.DataFrame | None, marks: pd.DataFrame) -> pd.DataFrame | None:
+    """The reports that can be a mark's rival (same as-of date): one pass over all of them, not one per mark."""
+    return None if reports is None else reports[reports["as_of"].isin(marks["as_of"])]
+
+
 def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str:
     """Figure, who, what it counts (a country's latest figure may be of any series: the headline's
     'since 1 January' count or another), as-of date and source."""
@@ -401,6 +406,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Cross-border displacement")
     rows = latest.set_index("destination_country", drop=False)
+    reports = _on_mark_dates(reports, latest)
     for flow in flows(latest, boundaries):
         row = rows.loc[flow.destination]
         others = series[(series["destination_country"] == flow.destination)]
@@ -443,6 +449,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
     """The latest whole-province IDP stock, placed inside each Kivu province (`reports` as for flow_layer)."""
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Internal displacement")
+    reports = _on_mark_dates(reports, idp)
     for _, row in idp.iterrows():
         anchor = boundaries.province_anchor(row["destination_admin1"])
         if anchor is None:
