@@ -72,6 +72,9 @@ MAP_CSS = """
 """
 
 
+LEGEND_FOLDED_BELOW = 600  # map width in pixels under which the legend starts folded
+
+
 class _Legend(MacroElement):
     """A Leaflet control holding our own legend HTML (no external script, unlike branca's colormaps)."""
 
@@ -84,6 +87,10 @@ class _Legend(MacroElement):
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "map-legend");
                 div.innerHTML = {{ this.content|tojson }};
+                // On a narrow map (a phone) the open legend would cover the marks: it starts folded.
+                if ({{ this._parent.get_name() }}.getSize().x < {{ this.fold_below }}) {
+                    div.querySelector("details").open = false;
+                }
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
@@ -98,6 +105,7 @@ class _Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.content = content
+        self.fold_below = LEGEND_FOLDED_BELOW
         self.credit = credit
 
 

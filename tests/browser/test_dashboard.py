@@ -60,6 +60,16 @@ def test_the_legend_hides_no_label_folds_away_and_the_boundaries_are_credited(wa
     assert "Natural Earth" in frame.locator(".leaflet-control-attribution").inner_text()
 
 
+def test_on_a_phone_the_legend_starts_folded_so_the_marks_show_and_opens_with_one_tap(watched, app_url):
+    watched.page.set_viewport_size({"width": 400, "height": 850})
+    _, frame = open_map(watched, app_url)
+    assert frame.locator(".map-legend summary").is_visible()
+    assert not frame.locator(".map-legend .keys").first.is_visible()
+    frame.locator(".map-legend summary").click()
+    assert frame.locator(".map-legend .keys").first.is_visible()
+    assert not watched.errors
+
+
 def test_a_marker_popup_shows_its_source_and_date(watched, app_url):
     page, frame = open_map(watched, app_url)
     frame.locator("path.control-marker").last.dispatch_event("click")
