@@ -171,7 +171,7 @@ def legend_html() -> str:
         "Internally displaced, by province</div>"
         f'<div><span class="line" style="background:repeating-linear-gradient(90deg,{FLOW_COLOR} 0 7px,'
         f'transparent 7px 11px);opacity:{STALE_OPACITY + 0.15}"></span>'
-        f"Faded, dashed: figure {STALE_NOTE} (its year beside it)</div></div>"
+        f"Faded, dashed: figure {STALE_NOTE} (its year beside it if earlier)</div></div>"
         "<p>Click a mark for its source and as-of date. Towns without a sourced "
         "coordinate are listed under Control, not placed on the map.</p></details>"
     )
@@ -255,8 +255,14 @@ def control_popup(row, history: pd.DataFrame | None = None) -> str:
 
 
 def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=None) -> folium.FeatureGroup:
-    """One circle per mapped locality, coloured by controller; a dashed ring when its last report is old."""
+    """One circle per mapped locality, coloured by controller; a dashed ring when its last report is old.
+
+    The most common controller's circles are drawn first: where circles overlap at the region's zoom,
+    the fewer towns another side holds stay on top, visible, rather than hidden under the many.
+    """
     group = folium.FeatureGroup(name="Territorial control")
+    held = state["controlled_by"].map(state["controlled_by"].value_counts(dropna=False)).fillna(0)
+    state = state.assign(_held=held.to_numpy()).sort_values("_held", ascending=False, kind="stable")
     for _, row in state.iterrows():
         if t.blank(row["lat"]) or t.blank(row["lon"]):
             continue
@@ -344,8 +350,9 @@ def _stale(row, on) -> bool:
 
 
 def _year(row, on) -> str:
-    """' (2022)' after an old figure, so its age shows beside the number; nothing for a current one."""
-    return f" ({row['as_of'].year})" if _stale(row, on) else ""
+    """' (2022)' after an old figure from an earlier year than the date shown, so its age shows beside the
+    number; nothing for a current one, or an old one of the same year (its faded line says it is old)."""
+    return f" ({row['as_of'].year})" if _stale(row, on) and row["as_of"].year != pd.Timestamp(on).year else ""
 
 
 def _notes(row, on=None, differ: bool = False) -> str:

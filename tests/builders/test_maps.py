@@ -11,7 +11,7 @@ from dashboards.geo import load_boundaries
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.seeds import read_seed
 
-from ..conftest import FIXTURES
+from ..conftest import CONTROL_HEADER, FIXTURES, frame
 
 B = load_boundaries()
 
@@ -67,6 +67,18 @@ def test_one_marker_per_mapped_locality_coloured_by_controller():
     assert len(markers) == len(vm.mapped(state))
     goma = next(m for m in markers if m.location == [-1.67409, 29.22845])
     assert goma.options["fillColor"] == maps.CONTROLLER_COLORS[state.set_index("locality").loc["Goma", "controlled_by"]]
+
+
+def test_towns_of_the_less_common_controllers_are_drawn_last_so_they_stay_visible_on_top():
+    rows = [("Goma", "M23/AFC"), ("Masisi", "Wazalendo"), ("Sake", "M23/AFC"), ("Uvira", "FARDC"),
+            ("Minova", "M23/AFC"), ("Kalehe", "Wazalendo")]
+    control = frame(CONTROL, "\n".join([CONTROL_HEADER] + [
+        f"2025-02-01,{town},T,North Kivu,-1.5,29.0,GeoNames,{who},captured,R,T,https://example.org/x,," for town, who in rows
+    ]))
+    group = maps.control_layer(vm.control_at(control), control)
+    drawn = [c.options["fillColor"] for c in group._children.values() if isinstance(c, folium.CircleMarker)]
+    colours = maps.CONTROLLER_COLORS
+    assert drawn == [colours["M23/AFC"]] * 3 + [colours["Wazalendo"]] * 2 + [colours["FARDC"]]
 
 
 def test_a_control_popup_gives_place_controller_since_and_linked_source():
@@ -215,6 +227,11 @@ def test_an_old_figure_keeps_its_line_and_number_but_is_drawn_faded_and_dashed_w
     marks = {c.options["className"] for c in idp._children.values() if isinstance(c, folium.CircleMarker)}
     assert marks == {"idp-marker", "idp-marker stale"}  # North Kivu 11 Jan 2025; South Kivu May 2024
     assert "South Kivu: 1,395,604 IDPs (2024)</b>" in render(folium.Map(), idp)
+    # In December 2025 a figure from May 2025 is old too, but its year is the date's: no year, only the fading.
+    late = date(2025, 12, 23)
+    html = render(folium.Map(), maps.flow_layer(vm.cross_border_latest(figures, late),
+                                                vm.latest_per_series(figures, late), B, late))
+    assert "<b>Uganda: 65,000</b>" in html and "flow-line stale" in html
 
 
 def test_the_legend_explains_how_an_old_figure_is_drawn():
