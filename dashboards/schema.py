@@ -258,6 +258,7 @@ FIGURES = Table(
     key=(
         "as_of",
         "origin_country",
+        "origin_admin1",
         "destination_country",
         "destination_admin1",
         "population_type",
@@ -271,6 +272,7 @@ FIGURES = Table(
 # A series is one line through time: the same key without date and source.
 FIGURE_SERIES = (
     "origin_country",
+    "origin_admin1",
     "destination_country",
     "destination_admin1",
     "population_type",

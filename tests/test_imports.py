@@ -236,3 +236,17 @@ def test_valid_rows_only_of_a_feed_already_stored_is_nothing_to_import_not_a_fai
 def test_a_version_records_the_rows_the_file_held_not_only_those_stored(seeded):
     info = imports.apply(imports.check(csv(NEW, BAD), "figures", store=seeded), seeded, valid_rows_only=True)
     assert (info.added, seeded.version(info.id)["rows_in_file"]) == (1, 2)
+
+
+def test_arrivals_from_two_provinces_on_one_date_are_two_figures_not_one_replacing_the_other(seeded):
+    north = "2025-04-04,COD,North Kivu,UGA,,refugees,15000,flow,2025-01-01,,UNHCR,T,https://example.org/n,standard,"
+    south = "2025-04-04,COD,South Kivu,UGA,,refugees,8000,flow,2025-01-01,,UNHCR,T,https://example.org/s,standard,"
+    together = imports.check(csv(north, south), "figures", store=seeded)
+    assert not together.validated.problems and together.preview.added == 2
+    imports.apply(imports.check(csv(north), "figures", store=seeded), seeded)
+    second = imports.check(csv(south), "figures", store=seeded)
+    assert (second.preview.added, second.preview.changed) == (1, 0)
+    imports.apply(second, seeded)
+    stored = seeded.read(FIGURES)
+    uganda = stored[(stored["destination_country"] == "UGA") & (stored["as_of"] == "2025-04-04")]
+    assert sorted(zip(uganda["origin_admin1"], uganda["figure"])) == [("North Kivu", 15000), ("South Kivu", 8000)]

@@ -22,7 +22,7 @@ TWO_LINES = ("indexof(datum.label, ' [') > 0 ? [slice(datum.label, 0, indexof(da
 
 
 def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
-    """'Burundi: refugees, flow since 1 Jan 2025' — one label per series.
+    """'Burundi: refugees from South Kivu, flow since 1 Jan 2025' — one label per series.
 
     Inside DR Congo the place is the province; a row that names none (a national figure) reads as the
     country, never as a blank. ``population=False`` leaves out the population where a chart holds one.
@@ -33,7 +33,9 @@ def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
         where = t.place(row["destination_country"], names)
     kind = t.period(row, short=True)
     scope = "" if t.blank(row.get("scope")) else f" [{row['scope']}]"
-    what = f"{t.population(row['population_type']).split(' (')[0]}, " if population else ""
+    people = t.population(row["population_type"]).split(" (")[0] if population else ""
+    what = f"{people}{t.origin(row)}".strip()
+    what = f"{what}, " if what else ""
     return f"{where}: {what}{kind}{scope}"
 
 

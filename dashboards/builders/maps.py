@@ -310,7 +310,7 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
     lines = [
         f"<h4>{t.esc(title)}{old}</h4>",
         f"<div><b>{t.esc(t.fmt_int(row['figure']))}</b> {t.esc(t.population(row['population_type']))}"
-        f"{t.confidence_html(row)}</div>",
+        f"{t.esc(t.origin(row))}{t.confidence_html(row)}</div>",
         f"<div>{t.esc(t.period(row))}</div>",
         f"<div>As of <b>{t.esc(t.fmt_date(row['as_of']))}</b></div>",
         f"<div>Source: {t.source_html(row)}</div>",

@@ -72,6 +72,15 @@ def place(iso3: str, names: dict[str, str]) -> str:
     return names.get(iso3) or REGION_CODES.get(iso3) or iso3
 
 
+def origin(row) -> str:
+    """' from South Kivu' when a figure names the province people fled from and it is not where they are
+    (one country's arrivals from two provinces are two series, told apart by this); else ''."""
+    where_from = row.get("origin_admin1")
+    if blank(where_from) or where_from == row.get("destination_admin1"):
+        return ""
+    return f" from {where_from}"
+
+
 def period(row, *, short: bool = False) -> str:
     """What a figure counts, in words: 'total at that date (stock)', 'newly displaced since 1 Jan 2025 (flow)';
     short, for labels and legends: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated'."""
@@ -103,6 +112,6 @@ def figure_sentence(row, names: dict[str, str]) -> str:
         where = f"{row['destination_admin1']}, {where}"
     scope = "" if blank(row.get("scope")) else f" [{row['scope']}]"
     return (
-        f"{fmt_int(row['figure'])} {population(row['population_type'])} in {where}{scope}, "
+        f"{fmt_int(row['figure'])} {population(row['population_type'])}{origin(row)} in {where}{scope}, "
         f"{period(row)}, as of {fmt_date(row['as_of'])}"
     )

@@ -1,5 +1,8 @@
 from datetime import date
 
+import pandas as pd
+
+from dashboards.builders import charts
 from dashboards.builders.charts import timeline
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
@@ -55,3 +58,16 @@ def test_idp_labels_leave_out_the_population_the_chart_title_gives_and_flows_are
     assert dash["field"] == "measure" and dash["scale"]["domain"] == ["stock", "flow"]
     abroad = _series(timeline(FIGS, {"BDI": "Burundi"}, date(2026, 1, 1), cross_border=True).to_dict())
     assert any(s.startswith("Burundi: refugees,") for s in abroad)
+
+
+def test_arrivals_from_two_provinces_are_two_series_told_apart_by_their_origin():
+    row = {"destination_country": "UGA", "destination_admin1": None, "population_type": "refugees",
+           "measure": "flow", "period_start": pd.Timestamp("2025-01-01"), "scope": None}
+    assert charts.series_label({**row, "origin_admin1": "North Kivu"}, {"UGA": "Uganda"}) == (
+        "Uganda: refugees from North Kivu, flow since 1 Jan 2025")
+    assert charts.series_label({**row, "origin_admin1": None}, {"UGA": "Uganda"}) == "Uganda: refugees, flow since 1 Jan 2025"
+    idps = {**row, "destination_country": "COD", "destination_admin1": "North Kivu; South Kivu",
+            "population_type": "idps", "origin_admin1": "North Kivu"}
+    assert charts.series_label(idps, {}, population=False) == "North Kivu; South Kivu: from North Kivu, flow since 1 Jan 2025"
+    assert charts.series_label({**idps, "origin_admin1": "North Kivu; South Kivu"}, {}, population=False) == (
+        "North Kivu; South Kivu: flow since 1 Jan 2025")

@@ -47,8 +47,8 @@ def test_where_the_map_draws_another_count_than_a_card_the_page_says_what_each_c
     assert values[labels.index("Burundi")] == "70,000"
     captions = " ".join(c.value for c in at.caption)
     assert "refugees, as of 31 Mar 2025" in captions
-    assert ("Burundi: the map shows 84,000 refugees in Burundi, newly displaced since 1 Dec 2025 \\(flow\\), "
-            "as of 19 Dec 2025") in captions
+    assert ("Burundi: the map shows 84,000 refugees from South Kivu in Burundi, newly displaced since "
+            "1 Dec 2025 \\(flow\\), as of 19 Dec 2025") in captions
     assert "Straits Times" in captions and "are not added up" in captions
     # Uganda's card is the report the map draws: nothing to explain.
     assert "Uganda: the map shows" not in captions
