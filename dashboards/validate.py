@@ -416,7 +416,9 @@ def _duplicate_problems(
     return problems, typed.index[exact]
 
 
-def _short(text: str) -> str:
+def _short(value) -> str:
+    """A cell's value for a message, cut to 90 characters; an empty cell (missing: NaN, NA, NaT) is ''."""
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     return cells.clip("" if text in ("nan", "<NA>", "NaT", "None") else text, 90)
 
 

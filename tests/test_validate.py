@@ -205,3 +205,12 @@ def test_a_coordinate_anywhere_in_dr_congo_or_its_eastern_neighbours_passes():
 def test_a_coordinate_out_of_range_is_reported_once_not_again_as_outside_the_region():
     result = check(CONTROL, CONTROL_HEADER, GOMA_AT.format(lat="-191", lon="29.22"))
     assert located(result) == {(2, "lat", "-191")}
+
+
+def test_two_figures_for_one_key_conflict_when_a_note_is_empty_in_one_row_and_other_rows_stay():
+    result = check(FIGURES, FIGURES_HEADER, GOOD, GOOD.replace("42000", "43000") + "second copy says 43000",
+                   GOOD.replace("BDI", "UGA"))
+    conflicts = [p for p in result.problems if p.severity == "error"]
+    assert [p.row for p in conflicts] == [2, 3]
+    assert "notes '' here, 'second copy says 43000' in row 3" in conflicts[0].message
+    assert list(result.frame.index) == [4]
