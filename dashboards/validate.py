@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from . import cells, places
 from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, REGION_BOX, VALUE_SYNONYMS, Column, Table
+from .schema import FIGURE_SERIES, REGION_BOX, TEMPLATE_EXAMPLES, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
@@ -346,6 +346,19 @@ def _cross_field_problems(
     return problems
 
 
+def _template_example_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """Rows still holding the template's example source address or note: a placeholder, not a report."""
+    example = TEMPLATE_EXAMPLES[table.name]
+    same = {name: typed[name].eq(example[name]).fillna(False).astype(bool) for name in ("source_url", "notes")}
+    what = "figures" if table.name == "figures" else "event"
+    problems = []
+    for row in typed.index[same["source_url"] | same["notes"]]:
+        column = "source_url" if same["source_url"][row] else "notes"
+        problems.append(Problem(int(row), column, example[column],
+                                f"This is the template's example row: replace it with your own {what} or delete it."))
+    return problems
+
+
 def _implausible_coordinates(table: Table, typed: pd.DataFrame, reported: set[tuple[int, str]]) -> list[Problem]:
     """Coordinates outside REGION_BOX: lat and lon swapped, or a sign lost; said which when a swap explains it."""
     lat, lon = typed["lat"], typed["lon"]
@@ -524,6 +537,7 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
     problems += _cross_field_problems(table, typed, reported)
+    problems += _template_example_problems(table, typed)
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
