@@ -457,7 +457,8 @@ def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
 def against_current(
     table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset()
 ) -> list[Problem]:
-    """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
+    """Rules that need the data already stored: unknown unmapped localities, jumps, sharp drops of a stock and
+    falls of a count since a fixed date."""
     if current is None:
         return []
     problems: list[Problem] = []
@@ -495,6 +496,15 @@ def against_current(
                         f"is less than half the series' previous stock ({int(joined.at[row, 'figure_before']):,} on "
                         f"{joined.at[row, 'as_of_before'].date()}): check it is the same population and area.",
                         "warning")
+            )
+        # A flow with a start date counts everyone since that date: a later count can only be as high or higher.
+        running = (joined["measure"] == "flow") & joined["period_start"].notna() & (now < before)
+        for row in joined.index[running]:
+            problems.append(
+                Problem(int(row), "figure", str(joined.at[row, "figure"]),
+                        f"is lower than the {int(joined.at[row, 'figure_before']):,} counted since "
+                        f"{joined.at[row, 'period_start'].date()} as of {joined.at[row, 'as_of_before'].date()}: "
+                        "a count since a fixed date should not fall; check the start date or the figure.", "warning")
             )
     return problems
 

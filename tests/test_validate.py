@@ -4,13 +4,13 @@ from dashboards.ingest import read_csv
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.validate import parse_numbers, validate
 
-from .conftest import CONTROL_HEADER, FIGURES_HEADER
+from .conftest import CONTROL_HEADER, FIGURES_HEADER, frame
 
 GOOD = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,Title,https://example.org/a,standard,"
 
 
-def check(table, header, *rows, today=date(2026, 1, 1)):
-    return validate(read_csv(("\n".join([header, *rows]) + "\n").encode(), table), today=today)
+def check(table, header, *rows, today=date(2026, 1, 1), current=None):
+    return validate(read_csv(("\n".join([header, *rows]) + "\n").encode(), table), today=today, current=current)
 
 
 def located(result):
@@ -214,3 +214,17 @@ def test_two_figures_for_one_key_conflict_when_a_note_is_empty_in_one_row_and_ot
     assert [p.row for p in conflicts] == [2, 3]
     assert "notes '' here, 'second copy says 43000' in row 3" in conflicts[0].message
     assert list(result.frame.index) == [4]
+
+
+def test_a_count_since_a_fixed_date_lower_than_the_stored_one_is_a_warning_saying_what_to_check():
+    since_january = "2025-03-04,COD,,BDI,,refugees,61000,flow,2025-01-01,,UNHCR,T,https://example.org/a,standard,"
+    unstated_start = "2025-03-04,COD,,UGA,,refugees,31000,flow,,,UNHCR,T,https://example.org/b,standard,"
+    current = frame(FIGURES, "\n".join([FIGURES_HEADER, since_january, unstated_start]) + "\n")
+    result = check(FIGURES, FIGURES_HEADER,
+                   since_january.replace("2025-03-04", "2025-03-31").replace("61000", "60000"),
+                   unstated_start.replace("2025-03-04", "2025-03-31").replace("31000", "20000"),
+                   current=current)
+    assert result.ok and len(result.frame) == 2
+    assert [(p.row, p.column, p.value, p.severity, p.message) for p in result.problems] == [
+        (2, "figure", "60000", "warning", "is lower than the 61,000 counted since 2025-01-01 as of 2025-03-04: a count "
+                                          "since a fixed date should not fall; check the start date or the figure.")]
