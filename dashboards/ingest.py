@@ -160,11 +160,8 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
             return grid, []
         width = grid.shape[1]
         short = pd.Series([0 < len(r) < width for r in records], index=grid.index)
-        problems = [
-            Problem(skip + 1 + int(i), None, _as_written(records[i], delimiter),
-                    f"This row has {len(records[i])} cells but the header has {width}: check for a missing delimiter.")
-            for i in grid.index[short]
-        ]
+        problems = [Problem(skip + 1 + int(i), None, _as_written(records[i], delimiter),
+                            _ragged(len(records[i]), width, delimiter)) for i in grid.index[short]]
         return grid[~short], problems
     except pd.errors.ParserError:
         pass
@@ -173,20 +170,32 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
     # Slow path, only for broken files: find every ragged record with its row number.
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
     width = len(rows[0])
+    # Empty cells after the last column, as some spreadsheets end every line with them, are ignored when
+    # that is the file's pattern: its header ends with a delimiter, or every row of data has them. In one
+    # row alone they are more likely a cell's unquoted comma, which shifts every later cell by one.
+    data = [r for r in rows[1:] if any(c.strip() for c in r) and not is_hxl_row(r)]
+    trailing = not rows[0][-1].strip() or all(len(r) > width and not any(c.strip() for c in r[width:]) for r in data)
     problems, good, kept = [], [], []
     for record, cells in enumerate(rows):
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            cells = cells[:width]  # empty cells after the last column, as spreadsheets leave them
+        if trailing and len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
         if len(cells) != width and any(c.strip() for c in cells):
-            problems.append(
-                Problem(skip + 1 + record, None, _as_written(cells, delimiter),
-                        f"This row has {len(cells)} cells but the header has {width}: "
-                        "check for a missing or extra delimiter, or an unclosed quote.")
-            )
+            problems.append(Problem(skip + 1 + record, None, _as_written(cells, delimiter),
+                                    _ragged(len(cells), width, delimiter)))
         else:
             good.append((cells + [""] * width)[:width])
             kept.append(record)
     return pd.DataFrame(good, index=kept, dtype="str"), problems
+
+
+def _ragged(count: int, width: int, delimiter: str) -> str:
+    """Why a row of `count` cells under a header of `width` cannot be split into columns, and what to do."""
+    said = f"This row has {count} cells but the header has {width}: "
+    if count < width:
+        return said + "check for a missing delimiter, or an unclosed quote."
+    name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, f"'{delimiter}'")
+    return said + (f"a cell holding a {name} must be in double quotes (e.g. \"Goma{delimiter} North Kivu\"); "
+                   "otherwise check for an extra delimiter or an unclosed quote.")
 
 
 AS_WRITTEN_LIMIT = 1000  # characters of an unsplit row kept to show it (cells are capped elsewhere)
