@@ -61,6 +61,8 @@ class Parsed:
     rows_read: int = 0
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # What separates cells: a semicolon means a French-locale spreadsheet, whose decimal point is a comma.
+    delimiter: str = ","
 
 
 # --- Bytes to a grid of text ---------------------------------------------------
@@ -558,7 +560,7 @@ def read_csv(
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
-    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
 
 
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:

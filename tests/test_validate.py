@@ -228,3 +228,21 @@ def test_a_count_since_a_fixed_date_lower_than_the_stored_one_is_a_warning_sayin
     assert [(p.row, p.column, p.value, p.severity, p.message) for p in result.problems] == [
         (2, "figure", "60000", "warning", "is lower than the 61,000 counted since 2025-01-01 as of 2025-03-04: a count "
                                           "since a fixed date should not fall; check the start date or the figure.")]
+
+
+def test_a_comma_before_three_digits_is_ambiguous_where_commas_are_decimal_points_and_thousands_elsewhere():
+    french = ";".join(GOOD.split(",")).replace("42000", "42,000")
+    result = check(FIGURES, FIGURES_HEADER.replace(",", ";"), french, french.replace("42,000", "42 000,00"))
+    assert located(result) == {(2, "figure", "42,000")}
+    assert "a comma is the decimal point" in result.problems[0].message
+    assert "Write digits only, e.g. 42000." in result.problems[0].message
+    english = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", '"42,000"'))
+    assert english.ok and english.frame.loc[2, "figure"] == 42000
+
+
+def test_dots_between_thousands_are_refused_saying_so_not_called_decimals():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", "2.750.000"))
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "figure", "2.750.000")
+    assert problem.message == ("has dots between thousands (2.750.000 = 2 750 000), but the dashboard reads a dot only "
+                               "as a decimal point and does not guess. Write digits only, e.g. 2750000.")
