@@ -70,7 +70,8 @@ class Checked:
         """File rows that will not be imported: rows with errors, and rows that could not be split into cells."""
         rejected = self.validated.rejected
         in_error = set(rejected[ROW]) if rejected is not None and ROW in rejected else set()
-        return len(in_error | {p.row for p in errors(self.parsed.problems) if p.row is not None})
+        header_rows = self.parsed.header_rows  # a problem in the header is about columns, not a row of data
+        return len(in_error | {p.row for p in errors(self.parsed.problems) if p.row is not None and p.row > header_rows})
 
     def summary(self) -> dict[str, str]:
         """What was understood, in words, for the editor to confirm."""

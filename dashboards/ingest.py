@@ -526,9 +526,13 @@ def read_csv(
         notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
                      "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
-    frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
+    frame, column_map, more, repeated = _to_schema(body, header, tags, table, defaults, options)
     column_map |= unused
     notes += more
+    for name, at, twin in repeated:
+        problems.append(Problem(start + 1, name, header[twin], (
+            f"Columns {_letter(at)} ('{header[at]}') and {_letter(twin)} ('{header[twin]}') both hold {name}: keep one "
+            "of them and delete the other (the dashboard will not guess which one is meant).")))
     known = {k: v for k, v in column_map.items() if k not in unused}
     if not known:
         problems.append(Problem(None, None, None, (
@@ -548,6 +552,7 @@ def read_csv(
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
+    notes += _ignored_columns(header, tags, body, table, set(column_map) | {header[t] for _, _, t in repeated})
     if fmt:
         name = fmt.name
     elif not known:
@@ -561,6 +566,33 @@ def read_csv(
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
+
+
+def _letter(position: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 is A, 25 is Z, 26 is AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _ignored_columns(header: list[str], tags: list[str], body: pd.DataFrame, table: Table, used: set[str]) -> list[str]:
+    """A note naming the file's columns that nothing was read from; one no name or hashtag was recognised in
+    gets the closest column name, as it may be misspelt ('Figur')."""
+    import difflib
+
+    names = {_name_key(n): c.name for c in table.columns for n in (c.name, *c.synonyms)}
+    ignored = []
+    for position, name in enumerate(header):
+        if (name or f"column {position + 1}") in used or (not name and not body[position].str.strip().any()):
+            continue  # read, or an empty column with no header (a line ending with a delimiter)
+        close = difflib.get_close_matches(_name_key(name), list(names), n=1, cutoff=0.8) if name and not tags[position] else []
+        ignored.append((name or f"column {_letter(position)}") + (f" (did you mean {names[close[0]]}?)" if close else ""))
+    if not ignored:
+        return []
+    return [f"Ignored columns, not read into this table: {', '.join(ignored)}."]
 
 
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
@@ -609,8 +641,13 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
     return frame, notes
 
 
-def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Pick, pivot and fill the schema's columns from the tagged grid."""
+def _to_schema(
+    body, header, tags, table, defaults, options
+) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]]]:
+    """Pick, pivot and fill the schema's columns from the tagged grid.
+
+    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat).
+    """
     notes: list[str] = []
     taken: set[int] = set()
     columns: dict[str, pd.Series] = {}
@@ -631,12 +668,17 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
         if own is not None:
             take(column.name, own)
 
+    # Two columns with one hashtag (two 'figure' headers) would each be a guess at which one is meant.
+    repeated = [(name, at, twin) for name, at in position_of.items() for twin in range(len(tags))
+                if twin not in taken and tags[twin] and hxl_tag(tags[twin]) == hxl_tag(tags[at])]
+
     # HAPI names a province twice: the provider's name, sometimes empty, and the standard one beside it.
     for name in ("destination_admin1", "province"):
         at = position_of.get(name)
         if at is not None and "provider" in hxl_tag(tags[at])[1]:
             other = _match(tags, ["#adm1+name"], taken)
             if other is not None:
+                column_map[header[other] or f"column {other + 1}"] = f"{name} (where {header[at]} is empty)"
                 empty = columns[name] == ""
                 if empty.any():
                     columns[name] = columns[name].where(~empty, strip(body[other]))
@@ -646,7 +688,7 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
         frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
         notes += more
     frame = _fill(frame, table, defaults, options, notes)
-    return frame, column_map, notes
+    return frame, column_map, notes, repeated
 
 
 def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple[pd.DataFrame, list[str]]:
@@ -674,6 +716,9 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     # notes where the file gives none; two assessments of one place and date then show how they differ.
     parts = [(label, _match(tags, [tag], set())) for label, tag in
              (("DTM operation", "#operation+name"), ("assessment type", "#assessment+type"), ("round", "#round+code"))]
+    for label, at in parts:
+        if at is not None:
+            column_map[header[at] or f"column {at + 1}"] = f"notes ({label})"
     parts = [(label, strip(body[at]).reindex(frame.index)) for label, at in parts if at is not None]
     if parts:
         if "notes" not in frame:

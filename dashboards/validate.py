@@ -561,8 +561,8 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     today = today or date.today()
     table = parsed.table
     raw = parsed.frame
-    if any(p.row is None for p in errors(parsed.problems)):
-        # A missing required column makes every row meaningless; say so once.
+    if any(p.row is None or p.row <= parsed.header_rows for p in errors(parsed.problems)):
+        # A missing required column (or a repeated one, in the header) makes every row meaningless; say so once.
         return Validated(raw.iloc[0:0][table.names], list(parsed.problems), raw)
 
     problems: list[Problem] = []  # located by position in raw until the end

@@ -81,3 +81,19 @@ def test_empty_and_binary_files_get_one_sentence(data):
 def test_a_file_over_the_size_cap_is_refused_before_parsing():
     with pytest.raises(UnreadableFile, match="over the"):
         read_csv(b"x" * 2000, FIGURES, max_bytes=1000)
+
+
+def test_two_columns_for_one_field_are_an_error_naming_both_header_cells_and_no_row_is_read():
+    from dashboards.validate import validate
+
+    parsed = read_csv(f"{FIGURES_HEADER},figure\n{ROW},80000\n".encode(), FIGURES)
+    [problem] = parsed.problems
+    assert (problem.row, problem.column, problem.value) == (1, "figure", "figure")
+    assert problem.message.startswith("Columns G ('figure') and P ('figure') both hold figure: keep one of them")
+    assert validate(parsed).frame.empty
+
+
+def test_columns_nothing_is_read_from_are_named_in_the_notes_with_the_closest_name_for_a_misspelt_one():
+    parsed = read_csv(f"{FIGURES_HEADER},confidentiality,Figur\n{ROW},internal only,99999\n".encode(), FIGURES)
+    assert not parsed.problems
+    assert parsed.notes[-1] == "Ignored columns, not read into this table: confidentiality, Figur (did you mean figure?)."
