@@ -552,6 +552,8 @@ def read_csv(
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
+    if table is FIGURES:
+        notes += _operations(body, tags, frame.index)
     notes += _ignored_columns(header, tags, body, table, set(column_map) | {header[t] for _, _, t in repeated})
     if fmt:
         name = fmt.name
@@ -566,6 +568,29 @@ def read_csv(
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
+
+
+def _operations(body: pd.DataFrame, tags: list[str], kept: pd.Index) -> list[str]:
+    """A note on a file of several DTM operations: which were kept, which had every row skipped (other countries, levels)."""
+    at = _match(tags, ["#operation+name"], set())
+    if at is None:
+        return []
+    operation = strip(body[at])
+    every = sorted(set(operation) - {""})
+    if len(every) < 2:
+        return []
+    imported = sorted(set(operation[operation.index.isin(kept)]) - {""})
+    skipped = [o for o in every if o not in imported]
+    if skipped:
+        note = (f"The file holds {len(every)} DTM operations: rows of {'; '.join(imported) or 'none'} were kept; every "
+                f"row of {'; '.join(skipped)} was skipped, as said above.")
+    else:
+        note = f"The file holds {len(every)} DTM operations ({'; '.join(every)})."
+    if len(imported) > 1:
+        note += (" The kept operations' figures for one province form one series, each with its operation in its "
+                 "notes. If an operation counts only part of the displaced (a crisis assessment), give its rows a "
+                 "scope and import them separately.")
+    return [note]
 
 
 def _letter(position: int) -> str:
@@ -626,7 +651,8 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
         unknown = origin.isin(["UKN", "UNK"])
         other = (origin != fmt.only_origin) & ~unknown
         if unknown.any():
-            notes.append(f"{int(unknown.sum())} row(s) of people of unknown origin (UKN) were not imported: "
+            written = ", ".join(sorted(set(origin[unknown])))  # UNHCR writes UKN, and sometimes UNK
+            notes.append(f"{int(unknown.sum())} row(s) of people of unknown origin ({written}) were not imported: "
                          f"they are not counted as people from {fmt.only_origin}.")
         if other.any():
             notes.append(f"{int(other.sum())} row(s) about people from other countries than "
@@ -729,12 +755,6 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         said = said.str.removesuffix("; ")
         empty = frame["notes"].astype("str").str.strip() == ""
         frame["notes"] = frame["notes"].astype("str").where(~empty, said)
-        operations = sorted(set(dict(parts).get("DTM operation", pd.Series(dtype="str"))) - {""})
-        if len(operations) > 1:
-            more.append(f"The file holds {len(operations)} DTM operations ({'; '.join(operations)}): their figures "
-                        "for one province form one series, each with its operation in its notes. If an operation "
-                        "counts only part of the displaced (a crisis assessment), give its rows a scope and import "
-                        "them separately.")
 
     # Stacked admin levels: keep province rows (and national totals), never add levels up.
     level_at = _match(tags, ["#adm+level"], set())

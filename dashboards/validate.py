@@ -316,6 +316,12 @@ def _pandera_problems(
     return []
 
 
+def _as_written(raw: pd.DataFrame, problems: list[Problem]) -> list[Problem]:
+    """Problems found on typed values, each with its cell's value as the file writes it (None for an empty cell)."""
+    return [replace(p, value=raw.at[p.row, p.column] or None) if p.row is not None and p.column in raw.columns else p
+            for p in problems]
+
+
 def _already(typed: pd.DataFrame, reported: set[tuple[int, str]], *columns: str) -> pd.Series:
     """Rows with a problem already reported in one of these columns: a follow-on error would only repeat it."""
     rows = {row for row, column in reported if column in columns}
@@ -572,14 +578,14 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
         release_arrow_memory()
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
-    problems += _cross_field_problems(table, typed, reported)
-    problems += _template_example_problems(table, typed)
+    # Rules across columns judge typed values (COD), but the editor looks for what the file says (DR Congo).
+    problems += _as_written(raw, _cross_field_problems(table, typed, reported) + _template_example_problems(table, typed))
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
-    problems += against_current(table, typed, current, reported)
+    problems += _as_written(raw, against_current(table, typed, current, reported))
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)

@@ -246,3 +246,8 @@ def test_dots_between_thousands_are_refused_saying_so_not_called_decimals():
     assert (problem.row, problem.column, problem.value) == (2, "figure", "2.750.000")
     assert problem.message == ("has dots between thousands (2.750.000 = 2 750 000), but the dashboard reads a dot only "
                                "as a decimal point and does not guess. Write digits only, e.g. 2750000.")
+
+
+def test_a_problem_found_on_a_converted_value_quotes_the_cell_as_the_file_writes_it():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("BDI", "DR Congo").replace("asylum_seekers", "refugees"))
+    assert located(result) == {(2, "destination_country", "DR Congo")}
