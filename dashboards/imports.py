@@ -16,7 +16,7 @@ import pandas as pd
 from .builders.tables import to_csv_bytes
 from .ingest import ROW, Options, Parsed, read_csv
 from .problems import errors
-from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
+from .schema import CONTROL, FIGURE_SERIES, FIGURES, TEMPLATE_EXAMPLES, Table
 from .store import Mode, Preview, Store, Unchanged, VersionInfo
 from .validate import Validated, option_problems, validate
 from .viewmodel import latest_per_series
@@ -70,7 +70,8 @@ class Checked:
         """File rows that will not be imported: rows with errors, and rows that could not be split into cells."""
         rejected = self.validated.rejected
         in_error = set(rejected[ROW]) if rejected is not None and ROW in rejected else set()
-        return len(in_error | {p.row for p in errors(self.parsed.problems) if p.row is not None})
+        header_rows = self.parsed.header_rows  # a problem in the header is about columns, not a row of data
+        return len(in_error | {p.row for p in errors(self.parsed.problems) if p.row is not None and p.row > header_rows})
 
     def summary(self) -> dict[str, str]:
         """What was understood, in words, for the editor to confirm."""
@@ -235,25 +236,6 @@ def export(store: Store, kind: str, *, version: int | None = None, hxl: bool = F
     """A table as it was in a version, as CSV (optionally with the HXL hashtag row)."""
     table = KINDS[kind]
     return to_csv_bytes(store.read(table, version), table, hxl=hxl)
-
-
-TEMPLATE_EXAMPLES = {
-    "figures": {
-        "as_of": "2025-02-21", "origin_country": "COD", "origin_admin1": "South Kivu",
-        "destination_country": "BDI", "destination_admin1": "", "population_type": "asylum_seekers",
-        "figure": "42000", "measure": "flow", "period_start": "2025-02-07", "scope": "",
-        "source_org": "UNHCR", "source_title": "Title of the report",
-        "source_url": "https://example.org/report", "confidence": "standard",
-        "notes": "Example row: replace it with your own.",
-    },
-    "control": {
-        "date": "2025-02-16", "locality": "Bukavu", "territory": "Bukavu (city)", "province": "South Kivu",
-        "lat": "-2.49077", "lon": "28.84281", "coord_source": "GeoNames id 217831",
-        "controlled_by": "M23/AFC", "event": "captured", "source_org": "News agency",
-        "source_title": "Title of the article", "source_url": "https://example.org/article",
-        "confidence": "standard", "notes": "Example row: replace it with your own.",
-    },
-}
 
 
 def template(kind: str) -> bytes:

@@ -61,6 +61,8 @@ class Parsed:
     rows_read: int = 0
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # What separates cells: a semicolon means a French-locale spreadsheet, whose decimal point is a comma.
+    delimiter: str = ","
 
 
 # --- Bytes to a grid of text ---------------------------------------------------
@@ -160,11 +162,8 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
             return grid, []
         width = grid.shape[1]
         short = pd.Series([0 < len(r) < width for r in records], index=grid.index)
-        problems = [
-            Problem(skip + 1 + int(i), None, _as_written(records[i], delimiter),
-                    f"This row has {len(records[i])} cells but the header has {width}: check for a missing delimiter.")
-            for i in grid.index[short]
-        ]
+        problems = [Problem(skip + 1 + int(i), None, _as_written(records[i], delimiter),
+                            _ragged(len(records[i]), width, delimiter)) for i in grid.index[short]]
         return grid[~short], problems
     except pd.errors.ParserError:
         pass
@@ -173,20 +172,32 @@ def _grid(data: bytes, delimiter: str, skip: int) -> tuple[pd.DataFrame, list[Pr
     # Slow path, only for broken files: find every ragged record with its row number.
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
     width = len(rows[0])
+    # Empty cells after the last column, as some spreadsheets end every line with them, are ignored when
+    # that is the file's pattern: its header ends with a delimiter, or every row of data has them. In one
+    # row alone they are more likely a cell's unquoted comma, which shifts every later cell by one.
+    data = [r for r in rows[1:] if any(c.strip() for c in r) and not is_hxl_row(r)]
+    trailing = not rows[0][-1].strip() or all(len(r) > width and not any(c.strip() for c in r[width:]) for r in data)
     problems, good, kept = [], [], []
     for record, cells in enumerate(rows):
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            cells = cells[:width]  # empty cells after the last column, as spreadsheets leave them
+        if trailing and len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
         if len(cells) != width and any(c.strip() for c in cells):
-            problems.append(
-                Problem(skip + 1 + record, None, _as_written(cells, delimiter),
-                        f"This row has {len(cells)} cells but the header has {width}: "
-                        "check for a missing or extra delimiter, or an unclosed quote.")
-            )
+            problems.append(Problem(skip + 1 + record, None, _as_written(cells, delimiter),
+                                    _ragged(len(cells), width, delimiter)))
         else:
             good.append((cells + [""] * width)[:width])
             kept.append(record)
     return pd.DataFrame(good, index=kept, dtype="str"), problems
+
+
+def _ragged(count: int, width: int, delimiter: str) -> str:
+    """Why a row of `count` cells under a header of `width` cannot be split into columns, and what to do."""
+    said = f"This row has {count} cells but the header has {width}: "
+    if count < width:
+        return said + "check for a missing delimiter, or an unclosed quote."
+    name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, f"'{delimiter}'")
+    return said + (f"a cell holding a {name} must be in double quotes (e.g. \"Goma{delimiter} North Kivu\"); "
+                   "otherwise check for an extra delimiter or an unclosed quote.")
 
 
 AS_WRITTEN_LIMIT = 1000  # characters of an unsplit row kept to show it (cells are capped elsewhere)
@@ -515,9 +526,13 @@ def read_csv(
         notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
                      "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
-    frame, column_map, more = _to_schema(body, header, tags, table, defaults, options)
+    frame, column_map, more, repeated = _to_schema(body, header, tags, table, defaults, options)
     column_map |= unused
     notes += more
+    for name, at, twin in repeated:
+        problems.append(Problem(start + 1, name, header[twin], (
+            f"Columns {_letter(at)} ('{header[at]}') and {_letter(twin)} ('{header[twin]}') both hold {name}: keep one "
+            "of them and delete the other (the dashboard will not guess which one is meant).")))
     known = {k: v for k, v in column_map.items() if k not in unused}
     if not known:
         problems.append(Problem(None, None, None, (
@@ -537,6 +552,9 @@ def read_csv(
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
+    if table is FIGURES:
+        notes += _operations(body, tags, frame.index)
+    notes += _ignored_columns(header, tags, body, table, set(column_map) | {header[t] for _, _, t in repeated})
     if fmt:
         name = fmt.name
     elif not known:
@@ -549,7 +567,57 @@ def read_csv(
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
-    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
+
+
+def _operations(body: pd.DataFrame, tags: list[str], kept: pd.Index) -> list[str]:
+    """A note on a file of several DTM operations: which were kept, which had every row skipped (other countries, levels)."""
+    at = _match(tags, ["#operation+name"], set())
+    if at is None:
+        return []
+    operation = strip(body[at])
+    every = sorted(set(operation) - {""})
+    if len(every) < 2:
+        return []
+    imported = sorted(set(operation[operation.index.isin(kept)]) - {""})
+    skipped = [o for o in every if o not in imported]
+    if skipped:
+        note = (f"The file holds {len(every)} DTM operations: rows of {'; '.join(imported) or 'none'} were kept; every "
+                f"row of {'; '.join(skipped)} was skipped, as said above.")
+    else:
+        note = f"The file holds {len(every)} DTM operations ({'; '.join(every)})."
+    if len(imported) > 1:
+        note += (" The kept operations' figures for one province form one series, each with its operation in its "
+                 "notes. If an operation counts only part of the displaced (a crisis assessment), give its rows a "
+                 "scope and import them separately.")
+    return [note]
+
+
+def _letter(position: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 is A, 25 is Z, 26 is AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _ignored_columns(header: list[str], tags: list[str], body: pd.DataFrame, table: Table, used: set[str]) -> list[str]:
+    """A note naming the file's columns that nothing was read from; one no name or hashtag was recognised in
+    gets the closest column name, as it may be misspelt ('Figur')."""
+    import difflib
+
+    names = {_name_key(n): c.name for c in table.columns for n in (c.name, *c.synonyms)}
+    ignored = []
+    for position, name in enumerate(header):
+        if (name or f"column {position + 1}") in used or (not name and not body[position].str.strip().any()):
+            continue  # read, or an empty column with no header (a line ending with a delimiter)
+        close = difflib.get_close_matches(_name_key(name), list(names), n=1, cutoff=0.8) if name and not tags[position] else []
+        ignored.append((name or f"column {_letter(position)}") + (f" (did you mean {names[close[0]]}?)" if close else ""))
+    if not ignored:
+        return []
+    return [f"Ignored columns, not read into this table: {', '.join(ignored)}."]
 
 
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
@@ -583,7 +651,8 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
         unknown = origin.isin(["UKN", "UNK"])
         other = (origin != fmt.only_origin) & ~unknown
         if unknown.any():
-            notes.append(f"{int(unknown.sum())} row(s) of people of unknown origin (UKN) were not imported: "
+            written = ", ".join(sorted(set(origin[unknown])))  # UNHCR writes UKN, and sometimes UNK
+            notes.append(f"{int(unknown.sum())} row(s) of people of unknown origin ({written}) were not imported: "
                          f"they are not counted as people from {fmt.only_origin}.")
         if other.any():
             notes.append(f"{int(other.sum())} row(s) about people from other countries than "
@@ -598,8 +667,13 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
     return frame, notes
 
 
-def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Pick, pivot and fill the schema's columns from the tagged grid."""
+def _to_schema(
+    body, header, tags, table, defaults, options
+) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]]]:
+    """Pick, pivot and fill the schema's columns from the tagged grid.
+
+    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat).
+    """
     notes: list[str] = []
     taken: set[int] = set()
     columns: dict[str, pd.Series] = {}
@@ -620,12 +694,17 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
         if own is not None:
             take(column.name, own)
 
+    # Two columns with one hashtag (two 'figure' headers) would each be a guess at which one is meant.
+    repeated = [(name, at, twin) for name, at in position_of.items() for twin in range(len(tags))
+                if twin not in taken and tags[twin] and hxl_tag(tags[twin]) == hxl_tag(tags[at])]
+
     # HAPI names a province twice: the provider's name, sometimes empty, and the standard one beside it.
     for name in ("destination_admin1", "province"):
         at = position_of.get(name)
         if at is not None and "provider" in hxl_tag(tags[at])[1]:
             other = _match(tags, ["#adm1+name"], taken)
             if other is not None:
+                column_map[header[other] or f"column {other + 1}"] = f"{name} (where {header[at]} is empty)"
                 empty = columns[name] == ""
                 if empty.any():
                     columns[name] = columns[name].where(~empty, strip(body[other]))
@@ -635,7 +714,7 @@ def _to_schema(body, header, tags, table, defaults, options) -> tuple[pd.DataFra
         frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
         notes += more
     frame = _fill(frame, table, defaults, options, notes)
-    return frame, column_map, notes
+    return frame, column_map, notes, repeated
 
 
 def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple[pd.DataFrame, list[str]]:
@@ -663,6 +742,9 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
     # notes where the file gives none; two assessments of one place and date then show how they differ.
     parts = [(label, _match(tags, [tag], set())) for label, tag in
              (("DTM operation", "#operation+name"), ("assessment type", "#assessment+type"), ("round", "#round+code"))]
+    for label, at in parts:
+        if at is not None:
+            column_map[header[at] or f"column {at + 1}"] = f"notes ({label})"
     parts = [(label, strip(body[at]).reindex(frame.index)) for label, at in parts if at is not None]
     if parts:
         if "notes" not in frame:
@@ -673,12 +755,6 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         said = said.str.removesuffix("; ")
         empty = frame["notes"].astype("str").str.strip() == ""
         frame["notes"] = frame["notes"].astype("str").where(~empty, said)
-        operations = sorted(set(dict(parts).get("DTM operation", pd.Series(dtype="str"))) - {""})
-        if len(operations) > 1:
-            more.append(f"The file holds {len(operations)} DTM operations ({'; '.join(operations)}): their figures "
-                        "for one province form one series, each with its operation in its notes. If an operation "
-                        "counts only part of the displaced (a crisis assessment), give its rows a scope and import "
-                        "them separately.")
 
     # Stacked admin levels: keep province rows (and national totals), never add levels up.
     level_at = _match(tags, ["#adm+level"], set())

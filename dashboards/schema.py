@@ -321,3 +321,23 @@ CONTROL = Table(
 )
 
 TABLES = {FIGURES.name: FIGURES, CONTROL.name: CONTROL}
+
+# The example row of each table's template (imports.template). Uploaded unchanged, it is refused:
+# its source and note are placeholders, not a report (validate.py looks for them).
+TEMPLATE_EXAMPLES = {
+    "figures": {
+        "as_of": "2025-02-21", "origin_country": "COD", "origin_admin1": "South Kivu",
+        "destination_country": "BDI", "destination_admin1": "", "population_type": "asylum_seekers",
+        "figure": "42000", "measure": "flow", "period_start": "2025-02-07", "scope": "",
+        "source_org": "UNHCR", "source_title": "Title of the report",
+        "source_url": "https://example.org/report", "confidence": "standard",
+        "notes": "Example row: replace it with your own.",
+    },
+    "control": {
+        "date": "2025-02-16", "locality": "Bukavu", "territory": "Bukavu (city)", "province": "South Kivu",
+        "lat": "-2.49077", "lon": "28.84281", "coord_source": "GeoNames id 217831",
+        "controlled_by": "M23/AFC", "event": "captured", "source_org": "News agency",
+        "source_title": "Title of the article", "source_url": "https://example.org/article",
+        "confidence": "standard", "notes": "Example row: replace it with your own.",
+    },
+}

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from . import cells, places
 from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, REGION_BOX, VALUE_SYNONYMS, Column, Table
+from .schema import FIGURE_SERIES, REGION_BOX, TEMPLATE_EXAMPLES, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
@@ -128,14 +128,37 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
                          errors="coerce")
 
 
-def ambiguous_separators(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Counts that read as two different numbers: a dot before three digits (42.000: 42, or 42 000 as French and
-    German write it), and a comma before three digits that does not group thousands (42 000,000: 42 000, or a
-    mistyped 42,000,000)."""
+def ambiguous_separators(raw: pd.Series, *, decimal_comma: bool = False) -> list[tuple[pd.Series, str]]:
+    """Counts that cannot be read without a guess, each with why and what to write instead.
+
+    A dot before three digits (42.000: 42, or 42 000 as French and German write it); dots between groups of three
+    (2.750.000); a comma before three digits that does not group thousands (42 000,000: 42 000, or a mistyped
+    42,000,000); and, where a comma is the decimal point (decimal_comma: a file saved by a French spreadsheet),
+    one comma before three digits (42,000: 42, or 42 000).
+    """
     text = _number_text(raw)
-    dotted = text.str.fullmatch(r"-?[0-9]{1,3}(\.[0-9]{3})+").fillna(False).astype(bool)
-    commas = text.str.fullmatch(r"-?[0-9]+,[0-9]{3}") & ~text.str.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+")
-    return dotted, commas.fillna(False).astype(bool)
+
+    def written(pattern: str) -> pd.Series:
+        return text.str.fullmatch(pattern).fillna(False).astype(bool)
+
+    grouped = written(r"-?[0-9]{1,3}(,[0-9]{3})+")
+    found = [
+        (written(r"-?[0-9]{1,3}\.[0-9]{3}"),
+         "is ambiguous: a dot can separate thousands (42.000 = 42 000) or decimals (42.000 = 42). "
+         "Write digits only, e.g. 42000."),
+        (written(r"-?[0-9]{1,3}(\.[0-9]{3}){2,}"),
+         "has dots between thousands (2.750.000 = 2 750 000), but the dashboard reads a dot only as a decimal point "
+         "and does not guess. Write digits only, e.g. 2750000."),
+        (written(r"-?[0-9]+,[0-9]{3}") & ~grouped,
+         "is ambiguous: three digits after a comma can be decimals (42 000,000 = 42 000) or thousands "
+         "(42 000 000). Write digits only, e.g. 42000."),
+    ]
+    if decimal_comma:
+        found.append((written(r"-?[0-9]{1,3},[0-9]{3}"),
+                      "is ambiguous: in a file with semicolons between cells, as a French spreadsheet saves it, a comma "
+                      "is the decimal point (42,000 = 42), but it can also separate thousands (42,000 = 42 000). "
+                      "Write digits only, e.g. 42000."))
+    return found
 
 
 def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Series, message: str) -> None:
@@ -143,7 +166,7 @@ def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Serie
         problems.append(Problem(int(row), column, value, message))
 
 
-def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd.Series:
+def _typed_column(column: Column, raw: pd.Series, problems: list[Problem], *, decimal_comma: bool = False) -> pd.Series:
     text = strip(raw)
     if column.type == "text" and column.name not in PROVINCE_COLUMNS:
         return _null_where_empty(text)
@@ -151,7 +174,7 @@ def _typed_column(column: Column, raw: pd.Series, problems: list[Problem]) -> pd
     # dates, places and categories: work out each distinct text once, then spread the results.
     codes, distinct = pd.factorize(text, use_na_sentinel=False)
     distinct = pd.Series(distinct, dtype=text.dtype)
-    values, failures = _typed_distinct(column, distinct)
+    values, failures = _typed_distinct(column, distinct, decimal_comma=decimal_comma)
     for bad, message in failures:
         _report(problems, column.name, text, pd.Series(bad.to_numpy()[codes], index=text.index), message)
     if values.dtype == text.dtype and values.equals(distinct.mask(distinct == "")):
@@ -186,8 +209,13 @@ def _null_where_empty(text: pd.Series) -> pd.Series:
     return pd.Series(shared, index=text.index).astype(text.dtype)
 
 
-def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
-    """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem."""
+def _typed_distinct(
+    column: Column, text: pd.Series, *, decimal_comma: bool = False
+) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem.
+
+    decimal_comma: the file writes a comma as the decimal point (semicolons between cells, as French Excel saves).
+    """
     empty = text == ""
     if column.type == "date":
         values, odd_year = _within_range(_any_dates(text))
@@ -195,18 +223,16 @@ def _typed_distinct(column: Column, text: pd.Series) -> tuple[pd.Series, list[tu
                          "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025)."),
                         (odd_year, f"has a year before {EARLIEST.year} or after {LATEST.year}: check the year.")]
     if column.type == "integer":
-        dotted, commas = ambiguous_separators(text)
-        numbers = parse_numbers(text).mask(dotted | commas)
+        ambiguous = ambiguous_separators(text, decimal_comma=decimal_comma)
+        unclear = pd.Series(np.logical_or.reduce([bad.to_numpy() for bad, _ in ambiguous]), index=text.index)
+        numbers = parse_numbers(text).mask(unclear)
         huge = numbers.notna() & ~(numbers.abs() <= MAX_PEOPLE)  # inf too
         # 42 000,00 is 42000; 42 000,50 is not a number of people, and is not rounded here.
         fractional = numbers.notna() & ~huge & (numbers != numbers.round())
         whole = numbers.mask(fractional | huge)
         return whole.round().astype("Int64"), [
-            (dotted, "is ambiguous: a dot can separate thousands (42.000 = 42 000) or decimals (42.000 = 42). "
-                     "Write digits only, e.g. 42000."),
-            (commas, "is ambiguous: three digits after a comma can be decimals (42 000,000 = 42 000) or thousands "
-                     "(42 000 000). Write digits only, e.g. 42000."),
-            (numbers.isna() & ~empty & ~dotted & ~commas,
+            *ambiguous,
+            (numbers.isna() & ~empty & ~unclear,
              "is not a number: write digits only, e.g. 42000 (42 000, 42'000 and 42 000,00 are read too)."),
             (huge, f"is too large to be a number of people (the limit is {MAX_PEOPLE:,.0f}): check the cell."),
             (fractional, "is not a whole number, but a count of people always is: write the figure as the "
@@ -290,6 +316,12 @@ def _pandera_problems(
     return []
 
 
+def _as_written(raw: pd.DataFrame, problems: list[Problem]) -> list[Problem]:
+    """Problems found on typed values, each with its cell's value as the file writes it (None for an empty cell)."""
+    return [replace(p, value=raw.at[p.row, p.column] or None) if p.row is not None and p.column in raw.columns else p
+            for p in problems]
+
+
 def _already(typed: pd.DataFrame, reported: set[tuple[int, str]], *columns: str) -> pd.Series:
     """Rows with a problem already reported in one of these columns: a follow-on error would only repeat it."""
     rows = {row for row, column in reported if column in columns}
@@ -343,6 +375,19 @@ def _cross_field_problems(
         for row in typed.index[half]:
             problems.append(Problem(int(row), "lat/lon", None, "only one of lat and lon is given: give both or neither."))
         problems += _implausible_coordinates(table, typed, reported)
+    return problems
+
+
+def _template_example_problems(table: Table, typed: pd.DataFrame) -> list[Problem]:
+    """Rows still holding the template's example source address or note: a placeholder, not a report."""
+    example = TEMPLATE_EXAMPLES[table.name]
+    same = {name: typed[name].eq(example[name]).fillna(False).astype(bool) for name in ("source_url", "notes")}
+    what = "figures" if table.name == "figures" else "event"
+    problems = []
+    for row in typed.index[same["source_url"] | same["notes"]]:
+        column = "source_url" if same["source_url"][row] else "notes"
+        problems.append(Problem(int(row), column, example[column],
+                                f"This is the template's example row: replace it with your own {what} or delete it."))
     return problems
 
 
@@ -416,7 +461,9 @@ def _duplicate_problems(
     return problems, typed.index[exact]
 
 
-def _short(text: str) -> str:
+def _short(value) -> str:
+    """A cell's value for a message, cut to 90 characters; an empty cell (missing: NaN, NA, NaT) is ''."""
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     return cells.clip("" if text in ("nan", "<NA>", "NaT", "None") else text, 90)
 
 
@@ -442,7 +489,8 @@ def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
 def against_current(
     table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset()
 ) -> list[Problem]:
-    """Rules that need the data already stored: unknown unmapped localities, jumps and sharp drops."""
+    """Rules that need the data already stored: unknown unmapped localities, jumps, sharp drops of a stock and
+    falls of a count since a fixed date."""
     if current is None:
         return []
     problems: list[Problem] = []
@@ -481,6 +529,15 @@ def against_current(
                         f"{joined.at[row, 'as_of_before'].date()}): check it is the same population and area.",
                         "warning")
             )
+        # A flow with a start date counts everyone since that date: a later count can only be as high or higher.
+        running = (joined["measure"] == "flow") & joined["period_start"].notna() & (now < before)
+        for row in joined.index[running]:
+            problems.append(
+                Problem(int(row), "figure", str(joined.at[row, "figure"]),
+                        f"is lower than the {int(joined.at[row, 'figure_before']):,} counted since "
+                        f"{joined.at[row, 'period_start'].date()} as of {joined.at[row, 'as_of_before'].date()}: "
+                        "a count since a fixed date should not fall; check the start date or the figure.", "warning")
+            )
     return problems
 
 
@@ -510,24 +567,25 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     today = today or date.today()
     table = parsed.table
     raw = parsed.frame
-    if any(p.row is None for p in errors(parsed.problems)):
-        # A missing required column makes every row meaningless; say so once.
+    if any(p.row is None or p.row <= parsed.header_rows for p in errors(parsed.problems)):
+        # A missing required column (or a repeated one, in the header) makes every row meaningless; say so once.
         return Validated(raw.iloc[0:0][table.names], list(parsed.problems), raw)
 
     problems: list[Problem] = []  # located by position in raw until the end
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
-        typed[column.name] = _typed_column(column, raw[column.name], problems)
+        typed[column.name] = _typed_column(column, raw[column.name], problems, decimal_comma=parsed.delimiter == ";")
         release_arrow_memory()
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
-    problems += _cross_field_problems(table, typed, reported)
+    # Rules across columns judge typed values (COD), but the editor looks for what the file says (DR Congo).
+    problems += _as_written(raw, _cross_field_problems(table, typed, reported) + _template_example_problems(table, typed))
     if table.name == "control" and current is not None and len(current):
         typed["locality"] = known_spelling(typed, current)
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
-    problems += against_current(table, typed, current, reported)
+    problems += _as_written(raw, against_current(table, typed, current, reported))
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)

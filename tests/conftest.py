@@ -49,6 +49,16 @@ def frame(table, csv_text: str) -> pd.DataFrame:
     return result.frame
 
 
+def own_row_from_template(kind: str) -> bytes:
+    """The template with its example row made an editor's own: its placeholder source address and note replaced."""
+    from dashboards.imports import template
+    from dashboards.schema import TEMPLATE_EXAMPLES
+
+    example = TEMPLATE_EXAMPLES[kind]
+    own = template(kind).replace(example["source_url"].encode(), b"https://example.org/test/own")
+    return own.replace(example["notes"].encode(), b"Made-up row for tests")
+
+
 FIGURES_HEADER = ",".join(FIGURES.names)
 CONTROL_HEADER = ",".join(CONTROL.names)
 

@@ -7,7 +7,7 @@ from dashboards import imports
 from dashboards.schema import FIGURES
 from dashboards.store import Unchanged
 
-from .conftest import FIGURES_HEADER
+from .conftest import FIGURES_HEADER, own_row_from_template
 
 NEW = "2025-12-30,COD,South Kivu,BDI,,refugees,91234,flow,2025-12-01,,UNHCR,T,https://example.org/n,standard,"
 BAD = "2025-12-30,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
@@ -58,11 +58,21 @@ def test_skipped_rows_come_back_with_their_problems(seeded):
     assert "figure" in skipped.loc[0, "problems"]
 
 
-def test_the_template_reads_back_as_one_valid_example_row(seeded):
-    for kind in imports.KINDS:
-        checked = imports.check(imports.template(kind), kind, store=seeded)
-        assert checked.parsed.format == "Project template with HXL row"
-        assert not checked.errors and len(checked.validated.frame) == 1
+@pytest.mark.parametrize("kind, what", [("figures", "figures"), ("control", "event")])
+def test_the_template_uploaded_unchanged_is_refused_at_its_example_row(seeded, kind, what):
+    checked = imports.check(imports.template(kind), kind, store=seeded)
+    assert checked.parsed.format == "Project template with HXL row"
+    assert [(p.row, p.column, p.message) for p in checked.errors] == [
+        (3, "source_url", f"This is the template's example row: replace it with your own {what} or delete it.")]
+    assert checked.validated.frame.empty
+
+
+def test_the_example_row_is_recognised_by_its_note_alone_and_a_row_made_ones_own_passes(seeded):
+    example = imports.template("figures")
+    own_source = example.replace(b"https://example.org/report", b"https://example.org/mine")
+    [problem] = imports.check(own_source, "figures", store=seeded).errors
+    assert (problem.row, problem.column) == (3, "notes")
+    assert not imports.check(own_row_from_template("figures"), "figures", store=seeded).errors
 
 
 def test_exports_are_any_version_with_optional_hxl(seeded):

@@ -48,6 +48,23 @@ def test_a_ragged_row_is_reported_with_its_row_number_and_skipped():
     assert list(parsed.frame["_row"]) == [2]
 
 
+def test_one_unquoted_comma_in_a_row_ending_with_an_empty_cell_is_a_ragged_row_not_a_shifted_one():
+    comma_in_title = ROW.replace("Title", "Rebels seize town, thousands flee")  # 16 cells, the last empty
+    parsed = read_csv(f"{FIGURES_HEADER}\n{ROW}\n{comma_in_title}\n".encode(), FIGURES)
+    [problem] = parsed.problems
+    assert (problem.row, problem.column, problem.value) == (3, None, comma_in_title)
+    assert problem.message.startswith("This row has 16 cells but the header has 15: a cell holding a comma must be "
+                                      "in double quotes")
+    assert list(parsed.frame["_row"]) == [2]
+
+
+def test_an_empty_cell_after_the_last_column_is_ignored_where_every_row_or_the_header_has_one():
+    every_row = read_csv(f"{FIGURES_HEADER}\n{ROW},\n{ROW},\n".encode(), FIGURES)
+    header_too = read_csv(f"{FIGURES_HEADER},\n{ROW},\n{ROW},,\n".encode(), FIGURES)
+    for parsed in (every_row, header_too):
+        assert not parsed.problems and list(parsed.frame["_row"]) == [2, 3]
+
+
 def test_semicolons_windows_1252_and_a_byte_order_mark_are_read():
     assert sniff_delimiter("a;b;c\n1;2;3") == ";"
     assert decode("Kalehe,Nyabibwe\n".encode("utf-8-sig")) == "Kalehe,Nyabibwe\n"
@@ -64,3 +81,19 @@ def test_empty_and_binary_files_get_one_sentence(data):
 def test_a_file_over_the_size_cap_is_refused_before_parsing():
     with pytest.raises(UnreadableFile, match="over the"):
         read_csv(b"x" * 2000, FIGURES, max_bytes=1000)
+
+
+def test_two_columns_for_one_field_are_an_error_naming_both_header_cells_and_no_row_is_read():
+    from dashboards.validate import validate
+
+    parsed = read_csv(f"{FIGURES_HEADER},figure\n{ROW},80000\n".encode(), FIGURES)
+    [problem] = parsed.problems
+    assert (problem.row, problem.column, problem.value) == (1, "figure", "figure")
+    assert problem.message.startswith("Columns G ('figure') and P ('figure') both hold figure: keep one of them")
+    assert validate(parsed).frame.empty
+
+
+def test_columns_nothing_is_read_from_are_named_in_the_notes_with_the_closest_name_for_a_misspelt_one():
+    parsed = read_csv(f"{FIGURES_HEADER},confidentiality,Figur\n{ROW},internal only,99999\n".encode(), FIGURES)
+    assert not parsed.problems
+    assert parsed.notes[-1] == "Ignored columns, not read into this table: confidentiality, Figur (did you mean figure?)."

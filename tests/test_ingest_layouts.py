@@ -80,3 +80,22 @@ def test_a_zero_with_a_decimal_comma_in_a_wide_table_is_no_figure_as_any_zero():
     result = validate(read_csv(text.encode(), FIGURES), today=date(2026, 1, 1))
     assert result.problems == []
     assert [(r.population_type, r.figure) for r in result.frame.itertuples()] == [("refugees", 100000)]
+
+
+def test_the_note_on_people_of_unknown_origin_names_the_code_the_file_wrote():
+    from dashboards.ingest import read_csv
+
+    parsed = read_csv(b"Year,ISO3CoO,ISO3CoA,REF\n2024,UNK,UGA,100\n2024,COD,UGA,5000\n", FIGURES)
+    assert ("1 row(s) of people of unknown origin (UNK) were not imported: they are not counted as people from COD."
+            in parsed.notes)
+
+
+def test_the_note_on_several_dtm_operations_says_which_were_kept_and_which_skipped():
+    from dashboards.ingest import read_csv
+
+    text = ("operation,admin0Pcode,admin1Name,adminLevel,numPresentIdpInd,reportingDate\n"
+            "Mobility Tracking,COD,Nord-Kivu,1,2712345,2025-03-31\n"
+            "Haiti Earthquake,HTI,,0,1068882,2010-11-30\n")
+    parsed = read_csv(text.encode(), FIGURES)
+    assert ("The file holds 2 DTM operations: rows of Mobility Tracking were kept; every row of Haiti Earthquake was "
+            "skipped, as said above.") in parsed.notes

@@ -4,13 +4,13 @@ from dashboards.ingest import read_csv
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.validate import parse_numbers, validate
 
-from .conftest import CONTROL_HEADER, FIGURES_HEADER
+from .conftest import CONTROL_HEADER, FIGURES_HEADER, frame
 
 GOOD = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,,,UNHCR,Title,https://example.org/a,standard,"
 
 
-def check(table, header, *rows, today=date(2026, 1, 1)):
-    return validate(read_csv(("\n".join([header, *rows]) + "\n").encode(), table), today=today)
+def check(table, header, *rows, today=date(2026, 1, 1), current=None):
+    return validate(read_csv(("\n".join([header, *rows]) + "\n").encode(), table), today=today, current=current)
 
 
 def located(result):
@@ -205,3 +205,49 @@ def test_a_coordinate_anywhere_in_dr_congo_or_its_eastern_neighbours_passes():
 def test_a_coordinate_out_of_range_is_reported_once_not_again_as_outside_the_region():
     result = check(CONTROL, CONTROL_HEADER, GOMA_AT.format(lat="-191", lon="29.22"))
     assert located(result) == {(2, "lat", "-191")}
+
+
+def test_two_figures_for_one_key_conflict_when_a_note_is_empty_in_one_row_and_other_rows_stay():
+    result = check(FIGURES, FIGURES_HEADER, GOOD, GOOD.replace("42000", "43000") + "second copy says 43000",
+                   GOOD.replace("BDI", "UGA"))
+    conflicts = [p for p in result.problems if p.severity == "error"]
+    assert [p.row for p in conflicts] == [2, 3]
+    assert "notes '' here, 'second copy says 43000' in row 3" in conflicts[0].message
+    assert list(result.frame.index) == [4]
+
+
+def test_a_count_since_a_fixed_date_lower_than_the_stored_one_is_a_warning_saying_what_to_check():
+    since_january = "2025-03-04,COD,,BDI,,refugees,61000,flow,2025-01-01,,UNHCR,T,https://example.org/a,standard,"
+    unstated_start = "2025-03-04,COD,,UGA,,refugees,31000,flow,,,UNHCR,T,https://example.org/b,standard,"
+    current = frame(FIGURES, "\n".join([FIGURES_HEADER, since_january, unstated_start]) + "\n")
+    result = check(FIGURES, FIGURES_HEADER,
+                   since_january.replace("2025-03-04", "2025-03-31").replace("61000", "60000"),
+                   unstated_start.replace("2025-03-04", "2025-03-31").replace("31000", "20000"),
+                   current=current)
+    assert result.ok and len(result.frame) == 2
+    assert [(p.row, p.column, p.value, p.severity, p.message) for p in result.problems] == [
+        (2, "figure", "60000", "warning", "is lower than the 61,000 counted since 2025-01-01 as of 2025-03-04: a count "
+                                          "since a fixed date should not fall; check the start date or the figure.")]
+
+
+def test_a_comma_before_three_digits_is_ambiguous_where_commas_are_decimal_points_and_thousands_elsewhere():
+    french = ";".join(GOOD.split(",")).replace("42000", "42,000")
+    result = check(FIGURES, FIGURES_HEADER.replace(",", ";"), french, french.replace("42,000", "42 000,00"))
+    assert located(result) == {(2, "figure", "42,000")}
+    assert "a comma is the decimal point" in result.problems[0].message
+    assert "Write digits only, e.g. 42000." in result.problems[0].message
+    english = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", '"42,000"'))
+    assert english.ok and english.frame.loc[2, "figure"] == 42000
+
+
+def test_dots_between_thousands_are_refused_saying_so_not_called_decimals():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("42000", "2.750.000"))
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "figure", "2.750.000")
+    assert problem.message == ("has dots between thousands (2.750.000 = 2 750 000), but the dashboard reads a dot only "
+                               "as a decimal point and does not guess. Write digits only, e.g. 2750000.")
+
+
+def test_a_problem_found_on_a_converted_value_quotes_the_cell_as_the_file_writes_it():
+    result = check(FIGURES, FIGURES_HEADER, GOOD.replace("BDI", "DR Congo").replace("asylum_seekers", "refugees"))
+    assert located(result) == {(2, "destination_country", "DR Congo")}

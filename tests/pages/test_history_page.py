@@ -1,4 +1,4 @@
-from ..conftest import run_page
+from ..conftest import own_row_from_template, run_page
 
 PAGE = "dashboards.pages.history_page"
 
@@ -24,7 +24,7 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_EDITOR_SECRET", "correct horse")
     at = run_page(PAGE)
     store = Store(database_url())
-    imports.apply(imports.check(imports.template("figures"), "figures", store=store), store)
+    imports.apply(imports.check(own_row_from_template("figures"), "figures", store=store), store)
     at.run()
     at.text_input[0].input("correct horse")
     at.button[0].click().run()
@@ -40,7 +40,7 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     assert at.selectbox(key="revert_to_3").value == 2
     assert not [w for w in at.selectbox if w.key.endswith("_2")]
     assert "None" not in at.dataframe[0].value.to_string()  # empty cells are blank
-    # Versions 2 and 3: the template's one example row is gone again.
+    # Versions 2 and 3: the one imported row is gone again.
     assert any(c.value.startswith("1 row(s) differ: 1 removed.") for c in at.caption), [c.value for c in at.caption]
 
 
@@ -52,7 +52,7 @@ def test_a_revert_to_the_same_data_as_now_is_refused_and_makes_no_version(app_en
     monkeypatch.setenv("DASHBOARD_EDITOR_SECRET", "correct horse")
     at = run_page(PAGE)
     store = Store(database_url())
-    imports.apply(imports.check(imports.template("figures"), "figures", store=store), store)
+    imports.apply(imports.check(own_row_from_template("figures"), "figures", store=store), store)
     store.revert(1)  # version 3 holds what version 1 holds
     at.run()
     at.text_input[0].input("correct horse")
