@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboards.builders.text import WORD_JOINER
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
 
@@ -129,6 +130,15 @@ def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, ed
     page.locator('input[type="file"]').set_input_files(str(hostile))
     page.get_by_text("Problems: 1 error(s)").wait_for(timeout=30_000)
     cell = page.locator('[data-testid="stTable"] td', has_text="click")
-    assert cell.inner_text() == "**[click](https://evil.example)**"
-    links = cell.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href')])")
-    assert all(text == href for text, href in links), links  # no word hides where a link goes
+    assert cell.inner_text().replace(WORD_JOINER, "") == "**[click](https://evil.example)**"
+    assert cell.locator("a").count() == 0  # not even the bare address becomes a link
+
+    # A header written as a link, read by its HXL hashtag: named as written in the caption, never a link.
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(",".join(FIGURES.names).replace("source_org", "[Publisher](http://evil.example)") + "\n"
+                       + ",".join(FIGURES.column(n).hxl for n in FIGURES.names) + "\n" + NEW + "\n")
+    page.locator('input[type="file"]').set_input_files(str(renamed))
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Columns read under another name")
+    caption.wait_for(timeout=30_000)
+    assert "[Publisher](http://evil.example) → source_org" in caption.inner_text().replace(WORD_JOINER, "")
+    assert caption.locator("a").count() == 0
