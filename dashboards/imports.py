@@ -195,6 +195,11 @@ def apply(
     return info
 
 
+def revert_preview(store: Store, version_id: int) -> dict[str, Preview]:
+    """What reverting to a version would change in each table (a revert sets both), writing nothing."""
+    return {kind: store.preview(table, store.read(table, version_id), mode="revert") for kind, table in KINDS.items()}
+
+
 def problems_csv(checked: Checked) -> bytes:
     """Every problem, one per line, as CSV (spreadsheet-safe)."""
     rows = [p.as_dict() for p in checked.validated.problems]

@@ -164,6 +164,15 @@ def test_a_file_or_a_revert_that_changes_nothing_makes_no_version(seeded):
     assert len(seeded.version_list()) == versions + 1
 
 
+def test_a_revert_is_previewed_for_both_tables_and_writes_nothing(seeded):
+    imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
+    preview = imports.revert_preview(seeded, 1)
+    assert set(preview) == {"figures", "control"}
+    assert (preview["figures"].added, preview["figures"].changed, preview["figures"].removed) == (0, 0, 1)
+    assert (preview["control"].added, preview["control"].changed, preview["control"].removed) == (0, 0, 0)
+    assert seeded.current_version() == 2
+
+
 def test_rows_that_could_not_be_split_are_in_the_skipped_rows_as_written():
     data = (Path(__file__).parent / "fixtures" / "bad" / "bad_row_beside_a_good_one.csv").read_bytes()
     checked = imports.check(data, "figures")

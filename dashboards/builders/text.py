@@ -55,6 +55,14 @@ def blank(value) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or value == ""
 
 
+def change_counts(change) -> str:
+    """What a change does to one table, from its added/changed/removed counts: '2 rows added, 81 rows removed',
+    or 'no change'."""
+    counts = ((change.added, "added"), (change.changed, "changed"), (change.removed, "removed"))
+    parts = [f"{n:,} row{'' if n == 1 else 's'} {word}" for n, word in counts if n]
+    return ", ".join(parts) if parts else "no change"
+
+
 def fmt_int(value) -> str:
     return "" if blank(value) else f"{int(value):,}"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboards.builders.text import WORD_JOINER
@@ -118,6 +120,26 @@ def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_t
     # The warning comes early in the rerun; the last run's checkbox stays on screen until the run ends.
     page.get_by_text("Import only the").wait_for(state="detached", timeout=30_000)
     assert button.is_disabled()
+    assert watched.errors == []
+
+
+def test_replace_everything_says_what_it_removes_and_waits_for_the_editor_to_confirm(watched, editor_app, tmp_path):
+    page = watched.page
+    sign_in(page, editor_app)
+    one = tmp_path / "one.csv"
+    one.write_text(",".join(FIGURES.names) + "\n" + NEW.replace("91234", "91237") + "\n")
+    page.locator('input[type="file"]').set_input_files(str(one))
+    page.get_by_text("No problems found.").wait_for(timeout=30_000)
+    page.get_by_role("radiogroup", name="Import mode").get_by_text("Replace everything").click()
+    page.get_by_text("Replace everything changes the displacement figures:").wait_for(timeout=30_000)
+    assert page.get_by_text("The territorial control events stay as they are.").is_visible()
+    button = page.get_by_role("button", name="Import as a new version")
+    box = page.get_by_text(re.compile(r"I understand [\d,]+ row\(s\) will be removed"))
+    box.wait_for()
+    assert button.is_disabled()
+    box.click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.innerText.includes('Import as a new version') && !b.disabled)", timeout=30_000)
     assert watched.errors == []
 
 

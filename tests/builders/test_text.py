@@ -47,3 +47,10 @@ def test_no_address_in_text_becomes_a_link_and_the_text_reads_the_same():
     resolved = re.sub(r"\\(.)", r"\1", shown)  # what Markdown makes of the escapes
     assert not GFM_AUTOLINK_URL.search(resolved) and not GFM_AUTOLINK_EMAIL.search(resolved), resolved
     assert resolved.replace(t.WORD_JOINER, "") == written
+
+
+def test_a_change_is_said_in_rows_per_kind():
+    from dashboards.store import Preview
+
+    assert t.change_counts(Preview(added=2, changed=0, unchanged=5, removed=1)) == "2 rows added, 1 row removed"
+    assert t.change_counts(Preview(added=0, changed=0, unchanged=5, removed=0)) == "no change"
