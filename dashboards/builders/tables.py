@@ -143,3 +143,38 @@ def events_display(events: pd.DataFrame) -> pd.DataFrame:
             "Notes": e["notes"],
         }
     ).reset_index(drop=True), keep=("Link",))
+
+
+# The version list's columns in the order people read them, with their labels: who stored what, when, and
+# what it changed first; the file's 64-character fingerprint last, where it pushes nothing out of sight.
+VERSION_COLUMNS = {
+    "id": "Version",
+    "created_at": "Time",
+    "editor": "Editor",
+    "file_name": "File",
+    "added": "Added",
+    "changed": "Changed",
+    "removed": "Removed",
+    "note": "Note",
+    "mode": "Mode",
+    "tables": "Tables",
+    "unchanged": "Unchanged",
+    "sha256": "File fingerprint (SHA-256)",
+}
+
+
+def versions_display(versions: pd.DataFrame) -> pd.DataFrame:
+    """The version list for people to read, its columns in the order of VERSION_COLUMNS."""
+    return readable(versions[list(VERSION_COLUMNS)])
+
+
+# A problem's place and what to do come before the value as written, which can be a whole row of the
+# file: on a phone a long value would otherwise push the message out of sight.
+PROBLEM_COLUMNS = ["severity", "row", "column", "message", "value"]
+
+
+def problems_display(problems: list[dict]) -> pd.DataFrame:
+    """Problems (Problem.as_dict()) as text, blank where there is nothing, columns in PROBLEM_COLUMNS order."""
+    table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype("object")
+    # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
+    return table.where(table.notna(), "").astype("str")

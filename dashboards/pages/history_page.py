@@ -20,9 +20,8 @@ def render() -> None:
     versions = store.version_list()
     st.caption("Every upload, replace and revert is a version. Versions are never changed or deleted.")
     st.dataframe(
-        tables.readable(versions[["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "added",
-                                  "changed", "unchanged", "removed", "note"]]),
-        hide_index=True, width="stretch", key="versions_table",
+        tables.versions_display(versions), hide_index=True, width="stretch", key="versions_table",
+        column_config={column: st.column_config.Column(label) for column, label in tables.VERSION_COLUMNS.items()},
     )
     ids = list(versions["id"])
     if not ids:

@@ -72,9 +72,7 @@ def _show_check(checked: imports.Checked) -> None:
     problems = checked.validated.problems
     if problems:
         st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
-        table = pd.DataFrame([p.as_dict() for p in problems]).astype("object")
-        # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
-        table = table.where(table.notna(), "").astype("str")[["severity", "row", "column", "value", "message"]]
+        table = tables.problems_display([p.as_dict() for p in problems])
         if len(table) <= WRAPPED_PROBLEMS:
             # A static table wraps every message whole, on a phone too; a grid would cut them off.
             st.table(markdown_cells(table).set_index("severity"))

@@ -1,3 +1,5 @@
+import json
+
 from ..conftest import run_page
 
 PAGE = "dashboards.pages.history_page"
@@ -13,6 +15,11 @@ def test_versions_are_listed_and_a_viewer_cannot_revert(app_env, monkeypatch):
     at = run_page(PAGE)
     versions = at.dataframe[0].value
     assert list(versions["mode"]) == ["seed"]
+    # Who stored what, when, and what it changed, before the file's 64-character fingerprint.
+    assert list(versions.columns)[:5] == ["id", "created_at", "editor", "file_name", "added"]
+    assert list(versions.columns)[-1] == "sha256"
+    labels = {c: json.loads(at.dataframe[0].proto.columns)[c]["label"] for c in ("created_at", "sha256")}
+    assert labels == {"created_at": "Time", "sha256": "File fingerprint (SHA-256)"}
     assert not [b for b in at.button if b.key.startswith("revert")]
 
 
