@@ -6,6 +6,7 @@ import would change, writing nothing. apply() turns a check into a new version.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from .builders.tables import to_csv_bytes
-from .ingest import ROW, Options, Parsed, read_csv
+from .ingest import PREAMBLE_LINES, ROW, Options, Parsed, read_csv
 from .problems import errors
 from .schema import CONTROL, FIGURE_SERIES, FIGURES, Table
 from .store import Mode, Preview, Store, Unchanged, VersionInfo
@@ -200,11 +201,26 @@ def revert_preview(store: Store, version_id: int) -> dict[str, Preview]:
     return {kind: store.preview(table, store.read(table, version_id), mode="revert") for kind, table in KINDS.items()}
 
 
+def delimiter(checked: Checked) -> str:
+    """';' when the file's header is semicolon-separated (as a French Excel saves it), else ','.
+
+    Downloads made from the file use it: a French Excel opens a comma-separated file in one column.
+    """
+    names = set(checked.parsed.column_map)
+    # Delimiters are ASCII, so the head reads right whether the file is UTF-8 or Windows-1252.
+    head = checked.data[:65_536].decode("utf-8-sig", errors="replace").splitlines()[:PREAMBLE_LINES + 2]
+    for line in head:
+        cells = {cell.strip() for cell in next(csv.reader([line], delimiter=";"), [])}
+        if names and len(cells) > 1 and names <= cells:
+            return ";"
+    return ","
+
+
 def problems_csv(checked: Checked) -> bytes:
-    """Every problem, one per line, as CSV (spreadsheet-safe)."""
+    """Every problem, one per line, as CSV (spreadsheet-safe, separated as the file was)."""
     rows = [p.as_dict() for p in checked.validated.problems]
     frame = pd.DataFrame(rows, columns=["row", "column", "value", "message", "severity"])
-    return to_csv_bytes(frame)
+    return to_csv_bytes(frame, sep=delimiter(checked))
 
 
 AS_WRITTEN = "as written"  # the column of skipped_rows() holding a row that could not be split into cells
@@ -232,8 +248,8 @@ def skipped_rows(checked: Checked) -> pd.DataFrame:
 
 
 def skipped_rows_csv(checked: Checked) -> bytes:
-    """skipped_rows() as CSV (spreadsheet-safe)."""
-    return to_csv_bytes(skipped_rows(checked))
+    """skipped_rows() as CSV (spreadsheet-safe, separated as the file was), with the project's column names."""
+    return to_csv_bytes(skipped_rows(checked), sep=delimiter(checked))
 
 
 def export(store: Store, kind: str, *, version: int | None = None, hxl: bool = False) -> bytes:

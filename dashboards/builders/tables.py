@@ -14,8 +14,9 @@ from . import text as t
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
-def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False) -> bytes:
-    """CSV safe to open in a spreadsheet; with hxl, the table's hashtag row under the header.
+def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False, sep: str = ",") -> bytes:
+    """CSV safe to open in a spreadsheet; with hxl, the table's hashtag row under the header; sep ';' for a
+    French Excel, which splits cells only at semicolons.
 
     UTF-8 with a byte-order mark: without one, Excel on Windows reads the file in the legacy code page
     and shows "Réfugiés" as "RÃ©fugiÃ©s". Every reader here (and pandas, LibreOffice, Sheets) skips it.
@@ -29,10 +30,10 @@ def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool =
     buffer = io.StringIO()
     if hxl and table is not None:
         tags = [table.column(c).hxl if c in table.names else "" for c in out.columns]
-        pd.DataFrame([tags], columns=out.columns).to_csv(buffer, index=False)
-        out.to_csv(buffer, index=False, header=False)
+        pd.DataFrame([tags], columns=out.columns).to_csv(buffer, index=False, sep=sep)
+        out.to_csv(buffer, index=False, header=False, sep=sep)
     else:
-        out.to_csv(buffer, index=False)
+        out.to_csv(buffer, index=False, sep=sep)
     return buffer.getvalue().encode("utf-8-sig")
 
 
