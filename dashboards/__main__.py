@@ -89,16 +89,25 @@ def _shown(value: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _for_the_command_line(message: str) -> str:
+    """A message as the command line says it: the wording shared with the Upload page names the form's fields
+    (GIVEN_WITH_THE_FILE); here the flag that does the same is named instead."""
+    for field, flag in GIVEN_WITH_THE_FILE.values():
+        message = (message.replace(f"in the form's '{field}' field (command line: {flag})", f"with {flag}")
+                          .replace(f"'{field}' in the form", flag))
+    return message
+
+
 def _check(args, store: Store):
     data = args.file.read_bytes()
     checked = check(data, args.kind, store=store, options=_options(args), file_name=args.file.name,
                     mode="replace" if getattr(args, "replace", False) else "merge", progress=_progress(args))
     for line in checked.parsed.notes:
-        print(f"note: {_shown(line)}", file=sys.stderr)
+        print(f"note: {_shown(_for_the_command_line(line))}", file=sys.stderr)
     for problem in checked.validated.problems:
         print(f"row {problem.row if problem.row is not None else '-'}\t{_shown(problem.column or '-')}\t"
               f"{_shown(problem.value if problem.value is not None else '')}\t{problem.severity}: "
-              f"{_shown(problem.message)}", file=sys.stderr)
+              f"{_shown(_for_the_command_line(problem.message))}", file=sys.stderr)
     return checked
 
 

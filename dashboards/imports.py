@@ -196,11 +196,24 @@ def apply(
     return info
 
 
+def revert_preview(store: Store, version_id: int) -> dict[str, Preview]:
+    """What reverting to a version would change in each table (a revert sets both), writing nothing."""
+    return {kind: store.preview(table, store.read(table, version_id), mode="revert") for kind, table in KINDS.items()}
+
+
+def delimiter(checked: Checked) -> str:
+    """';' when the file was semicolon-separated (as a French Excel saves it), else ','.
+
+    Downloads made from the file use it: a French Excel opens a comma-separated file in one column.
+    """
+    return ";" if checked.parsed.delimiter == ";" else ","
+
+
 def problems_csv(checked: Checked) -> bytes:
-    """Every problem, one per line, as CSV (spreadsheet-safe)."""
+    """Every problem, one per line, as CSV (spreadsheet-safe, separated as the file was)."""
     rows = [p.as_dict() for p in checked.validated.problems]
     frame = pd.DataFrame(rows, columns=["row", "column", "value", "message", "severity"])
-    return to_csv_bytes(frame)
+    return to_csv_bytes(frame, sep=delimiter(checked))
 
 
 AS_WRITTEN = "as written"  # the column of skipped_rows() holding a row that could not be split into cells
@@ -228,8 +241,8 @@ def skipped_rows(checked: Checked) -> pd.DataFrame:
 
 
 def skipped_rows_csv(checked: Checked) -> bytes:
-    """skipped_rows() as CSV (spreadsheet-safe)."""
-    return to_csv_bytes(skipped_rows(checked))
+    """skipped_rows() as CSV (spreadsheet-safe, separated as the file was), with the project's column names."""
+    return to_csv_bytes(skipped_rows(checked), sep=delimiter(checked))
 
 
 def export(store: Store, kind: str, *, version: int | None = None, hxl: bool = False) -> bytes:

@@ -174,6 +174,29 @@ def test_a_file_or_a_revert_that_changes_nothing_makes_no_version(seeded):
     assert len(seeded.version_list()) == versions + 1
 
 
+def test_a_revert_is_previewed_for_both_tables_and_writes_nothing(seeded):
+    imports.apply(imports.check(csv(NEW), "figures", store=seeded), seeded)
+    preview = imports.revert_preview(seeded, 1)
+    assert set(preview) == {"figures", "control"}
+    assert (preview["figures"].added, preview["figures"].changed, preview["figures"].removed) == (0, 0, 1)
+    assert (preview["control"].added, preview["control"].changed, preview["control"].removed) == (0, 0, 0)
+    assert seeded.current_version() == 2
+
+
+def test_a_semicolon_files_skipped_rows_and_problems_download_with_semicolons_for_a_french_excel():
+    french = (Path(__file__).parent / "fixtures" / "formats" / "excel_fr_cp1252.csv").read_bytes()
+    french += "22/02/2025;RDC;Burundi;réfugiés;beaucoup;flux;01/01/2025;=HCR;Titre;\r\n".encode("cp1252")
+    checked = imports.check(french, "figures")
+    assert checked.rows_in_error == 1
+    skipped = imports.skipped_rows_csv(checked)
+    assert skipped.startswith("\ufeffrow;problems;as_of;".encode("utf-8"))  # BOM, then semicolons
+    rows = pd.read_csv(pd.io.common.BytesIO(skipped), sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rows.loc[0, "figure"] == "beaucoup" and rows.loc[0, "source_org"] == "'=HCR"  # formulas still neutralised
+    assert imports.problems_csv(checked).startswith("\ufeffrow;column;value;message;severity".encode("utf-8"))
+    # A comma-separated file's downloads stay comma-separated.
+    assert imports.skipped_rows_csv(imports.check(csv(BAD), "figures")).startswith(b"\xef\xbb\xbfrow,problems,")
+
+
 def test_rows_that_could_not_be_split_are_in_the_skipped_rows_as_written():
     data = (Path(__file__).parent / "fixtures" / "bad" / "bad_row_beside_a_good_one.csv").read_bytes()
     checked = imports.check(data, "figures")

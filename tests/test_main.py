@@ -82,6 +82,16 @@ def test_a_time_series_takes_country_and_type_from_the_options(cli, tmp_path):
     assert ok.returncode == 0, ok.stderr
 
 
+def test_messages_name_the_flags_not_the_upload_forms_fields(cli, tmp_path):
+    series = tmp_path / "series.csv"
+    series.write_text("Refugees from DRC in Burundi\ndate;individuals\n2025-02-10;9000\n")
+    missing = cli("validate", series).stderr
+    assert "or give it with --country." in missing and "or give it with --population-type." in missing
+    startless = cli("validate", write(tmp_path, "flow.csv", NEW.replace("2025-12-01", ""))).stderr
+    assert "(period_start, or --period-start)" in startless
+    assert "the form" not in missing + startless, missing + startless
+
+
 def test_progress_names_each_step_on_stderr_only_when_asked(cli, tmp_path):
     quiet = cli("import", write(tmp_path, "a.csv", NEW))
     assert "Reading" not in quiet.stderr  # captured stderr is not a terminal

@@ -14,8 +14,9 @@ from . import text as t
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
-def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False) -> bytes:
-    """CSV safe to open in a spreadsheet; with hxl, the table's hashtag row under the header.
+def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool = False, sep: str = ",") -> bytes:
+    """CSV safe to open in a spreadsheet; with hxl, the table's hashtag row under the header; sep ';' for a
+    French Excel, which splits cells only at semicolons.
 
     UTF-8 with a byte-order mark: without one, Excel on Windows reads the file in the legacy code page
     and shows "Réfugiés" as "RÃ©fugiÃ©s". Every reader here (and pandas, LibreOffice, Sheets) skips it.
@@ -29,10 +30,10 @@ def to_csv_bytes(frame: pd.DataFrame, table: Table | None = None, *, hxl: bool =
     buffer = io.StringIO()
     if hxl and table is not None:
         tags = [table.column(c).hxl if c in table.names else "" for c in out.columns]
-        pd.DataFrame([tags], columns=out.columns).to_csv(buffer, index=False)
-        out.to_csv(buffer, index=False, header=False)
+        pd.DataFrame([tags], columns=out.columns).to_csv(buffer, index=False, sep=sep)
+        out.to_csv(buffer, index=False, header=False, sep=sep)
     else:
-        out.to_csv(buffer, index=False)
+        out.to_csv(buffer, index=False, sep=sep)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -143,3 +144,38 @@ def events_display(events: pd.DataFrame) -> pd.DataFrame:
             "Notes": e["notes"],
         }
     ).reset_index(drop=True), keep=("Link",))
+
+
+# The version list's columns in the order people read them, with their labels: who stored what, when, and
+# what it changed first; the file's 64-character fingerprint last, where it pushes nothing out of sight.
+VERSION_COLUMNS = {
+    "id": "Version",
+    "created_at": "Time",
+    "editor": "Editor",
+    "file_name": "File",
+    "added": "Added",
+    "changed": "Changed",
+    "removed": "Removed",
+    "note": "Note",
+    "mode": "Mode",
+    "tables": "Tables",
+    "unchanged": "Unchanged",
+    "sha256": "File fingerprint (SHA-256)",
+}
+
+
+def versions_display(versions: pd.DataFrame) -> pd.DataFrame:
+    """The version list for people to read, its columns in the order of VERSION_COLUMNS."""
+    return readable(versions[list(VERSION_COLUMNS)])
+
+
+# A problem's place and what to do come before the value as written, which can be a whole row of the
+# file: on a phone a long value would otherwise push the message out of sight.
+PROBLEM_COLUMNS = ["severity", "row", "column", "message", "value"]
+
+
+def problems_display(problems: list[dict]) -> pd.DataFrame:
+    """Problems (Problem.as_dict()) as text, blank where there is nothing, columns in PROBLEM_COLUMNS order."""
+    table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype("object")
+    # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
+    return table.where(table.notna(), "").astype("str")

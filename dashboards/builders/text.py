@@ -35,16 +35,32 @@ def esc(value) -> str:
 # backslash-escaped in Markdown and then shows as itself.
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|$:~="})
 
+# Streamlit's Markdown also makes links of bare web and e-mail addresses (GFM autolink literals), and it
+# looks for them in the text after escapes and character references are resolved, so neither stops it.
+# An invisible word joiner (U+2060) inside "://", after "www" and before "@" breaks each pattern; the
+# text reads the same and no address in it becomes a link.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+
 
 def md(value) -> str:
-    """Text from the data or an uploaded file, safe inside a Streamlit Markdown string: shown as written."""
+    """Text from the data or an uploaded file, safe inside a Streamlit Markdown string: shown as written,
+    with no part of it a link."""
     if blank(value):
         return ""
-    return str(value).translate(_MARKDOWN)
+    return _AUTOLINK.sub(WORD_JOINER, str(value)).translate(_MARKDOWN)
 
 
 def blank(value) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or value == ""
+
+
+def change_counts(change) -> str:
+    """What a change does to one table, from its added/changed/removed counts: '2 rows added, 81 rows removed',
+    or 'no change'."""
+    counts = ((change.added, "added"), (change.changed, "changed"), (change.removed, "removed"))
+    parts = [f"{n:,} row{'' if n == 1 else 's'} {word}" for n, word in counts if n]
+    return ", ".join(parts) if parts else "no change"
 
 
 def fmt_int(value) -> str:

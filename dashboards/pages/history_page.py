@@ -6,6 +6,7 @@ import streamlit as st
 
 from .. import imports
 from ..builders import tables
+from ..builders import text as t
 from .editor import signed_in
 from . import state
 from .state import open_store
@@ -19,9 +20,8 @@ def render() -> None:
     versions = store.version_list()
     st.caption("Every upload, replace and revert is a version. Versions are never changed or deleted.")
     st.dataframe(
-        tables.readable(versions[["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "added",
-                                  "changed", "unchanged", "removed", "note"]]),
-        hide_index=True, width="stretch", key="versions_table",
+        tables.versions_display(versions), hide_index=True, width="stretch", key="versions_table",
+        column_config={column: st.column_config.Column(label) for column, label in tables.VERSION_COLUMNS.items()},
     )
     ids = list(versions["id"])
     if not ids:
@@ -58,11 +58,26 @@ def render() -> None:
     if len(ids) < 2:
         st.caption("There is only one version: nothing to revert to.")
         return
-    target = st.selectbox("Make the data as it was in version", ids[1:], key=f"revert_to_{newest}")
-    if st.button(f"Revert to version {target} (creates a new version)", key=f"revert_{newest}"):
+    target = int(st.selectbox("Make the data as it was in version", ids[1:], key=f"revert_to_{newest}"))
+    # A revert sets both tables, whichever one the versions in between changed: say what it does to each.
+    previews = state.revert_preview(store.url, target, int(newest))
+    if not any(p.added or p.changed or p.removed for p in previews.values()):
+        st.info(f"Version {target} holds the same data as the current version {newest}: there is nothing to revert.")
+        return
+    st.warning(
+        f"Reverting sets both tables to version {target}. "
+        + " ".join(f"{imports.KINDS[kind].title}: {t.change_counts(p)}." for kind, p in previews.items())
+        + f" This makes a new version; version {newest} stays in the history, and reverting to it undoes this."
+    )
+    removed = sum(p.removed for p in previews.values())
+    confirmed = st.checkbox(f"I understand {removed:,} row(s) will be removed" if removed
+                            else f"I understand both tables become as in version {target}",
+                            key=f"revert_confirm_{newest}_{target}")
+    if st.button(f"Revert to version {target} (creates a new version)", key=f"revert_{newest}",
+                 disabled=not confirmed):
         try:
-            info = store.revert(int(target), editor="editor (web)")
-        except ValueError as exc:  # the same data as now: no empty version is made
+            info = store.revert(target, editor="editor (web)")
+        except ValueError as exc:  # the same data as now (another editor reverted meanwhile): no empty version
             st.warning(str(exc))
             return
         st.session_state["reverted"] = f"Version {info.id} created: the data is now as in version {target}."

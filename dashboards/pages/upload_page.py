@@ -72,9 +72,7 @@ def _show_check(checked: imports.Checked) -> None:
     problems = checked.validated.problems
     if problems:
         st.subheader(f"Problems: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)")
-        table = pd.DataFrame([p.as_dict() for p in problems]).astype("object")
-        # Text throughout, blank where there is nothing (not "None"): row numbers and blanks in one column.
-        table = table.where(table.notna(), "").astype("str")[["severity", "row", "column", "value", "message"]]
+        table = tables.problems_display([p.as_dict() for p in problems])
         if len(table) <= WRAPPED_PROBLEMS:
             # A static table wraps every message whole, on a phone too; a grid would cut them off.
             st.table(markdown_cells(table).set_index("severity"))
@@ -164,10 +162,19 @@ def render() -> None:
         valid_only = st.checkbox(f"Import only the {len(checked.validated.frame):,} valid rows (the others are skipped)",
                                  key=f"valid_only_{fingerprint[:16]}")
     refused = imports.refusal(checked, mode=mode, valid_rows_only=valid_only)
+    confirmed = True
     if refused and not imports.can_skip_rows(checked, mode=mode):
         st.warning(refused)
+    elif mode == "replace" and checked.preview is not None and checked.preview.removed:
+        # Rows removed by a full refresh are easy to miss in a number beside a button: say it, and ask.
+        other = next(table.title for table in imports.KINDS.values() if table is not checked.table)
+        st.warning(f"Replace everything changes the {checked.table.title.lower()}: {t.change_counts(checked.preview)} "
+                   f"(every stored row that is not in this file goes). The {other.lower()} stay as they are. The "
+                   "current version stays on the History page, and reverting to it undoes this.")
+        confirmed = st.checkbox(f"I understand {checked.preview.removed:,} row(s) will be removed",
+                                key=f"replace_confirm_{fingerprint[:16]}")
     note = st.text_input("Note kept with this version (optional)", key="note")
-    if st.button("Import as a new version", type="primary", disabled=refused is not None,
+    if st.button("Import as a new version", type="primary", disabled=refused is not None or not confirmed,
                  key=f"import_{fingerprint[:16]}"):
         bar = st.progress(0.0, text="Storing")
         try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from dashboards.builders.text import WORD_JOINER
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
 
@@ -120,6 +123,26 @@ def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_t
     assert watched.errors == []
 
 
+def test_replace_everything_says_what_it_removes_and_waits_for_the_editor_to_confirm(watched, editor_app, tmp_path):
+    page = watched.page
+    sign_in(page, editor_app)
+    one = tmp_path / "one.csv"
+    one.write_text(",".join(FIGURES.names) + "\n" + NEW.replace("91234", "91237") + "\n")
+    page.locator('input[type="file"]').set_input_files(str(one))
+    page.get_by_text("No problems found.").wait_for(timeout=30_000)
+    page.get_by_role("radiogroup", name="Import mode").get_by_text("Replace everything").click()
+    page.get_by_text("Replace everything changes the displacement figures:").wait_for(timeout=30_000)
+    assert page.get_by_text("The territorial control events stay as they are.").is_visible()
+    button = page.get_by_role("button", name="Import as a new version")
+    box = page.get_by_text(re.compile(r"I understand [\d,]+ row\(s\) will be removed"))
+    box.wait_for()
+    assert button.is_disabled()
+    box.click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.innerText.includes('Import as a new version') && !b.disabled)", timeout=30_000)
+    assert watched.errors == []
+
+
 def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, editor_app, tmp_path):
     page = watched.page
     sign_in(page, editor_app)
@@ -129,6 +152,15 @@ def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, ed
     page.locator('input[type="file"]').set_input_files(str(hostile))
     page.get_by_text("Problems: 1 error(s)").wait_for(timeout=30_000)
     cell = page.locator('[data-testid="stTable"] td', has_text="click")
-    assert cell.inner_text() == "**[click](https://evil.example)**"
-    links = cell.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href')])")
-    assert all(text == href for text, href in links), links  # no word hides where a link goes
+    assert cell.inner_text().replace(WORD_JOINER, "") == "**[click](https://evil.example)**"
+    assert cell.locator("a").count() == 0  # not even the bare address becomes a link
+
+    # A header written as a link, read by its HXL hashtag: named as written in the caption, never a link.
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(",".join(FIGURES.names).replace("source_org", "[Publisher](http://evil.example)") + "\n"
+                       + ",".join(FIGURES.column(n).hxl for n in FIGURES.names) + "\n" + NEW + "\n")
+    page.locator('input[type="file"]').set_input_files(str(renamed))
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Columns read under another name")
+    caption.wait_for(timeout=30_000)
+    assert "[Publisher](http://evil.example) → source_org" in caption.inner_text().replace(WORD_JOINER, "")
+    assert caption.locator("a").count() == 0

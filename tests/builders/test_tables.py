@@ -2,6 +2,7 @@ import io
 
 import pandas as pd
 
+from dashboards.builders import tables
 from dashboards.builders.tables import neutralise, safe_url, to_csv_bytes
 from dashboards.schema import FIGURES
 
@@ -60,3 +61,23 @@ def test_the_figures_table_puts_date_and_source_where_a_1400_pixel_window_shows_
     assert {"As of", "Figure", "Source", "Link"} <= set(first)
     assert sum(FIGURES_TABLE_FIRST.values()) <= TABLE_WIDTH_AT_1400
     assert set(table.columns) - set(first) == {"Counted since", "From", "Scope", "Title", "Confidence", "Notes"}
+
+
+def test_the_version_list_reads_who_when_what_and_what_changed_first_and_the_fingerprint_last():
+    versions = pd.DataFrame([{"id": 2, "created_at": "2025-03-01 10:00:00", "mode": "merge", "tables": "figures",
+                              "editor": "editor (web)", "file_name": "unhcr.csv", "sha256": "ab" * 32, "added": 3,
+                              "changed": 1, "unchanged": 80, "removed": 0, "note": None, "rows_in_file": 4}])
+    shown = tables.versions_display(versions)
+    assert list(shown.columns)[:8] == ["id", "created_at", "editor", "file_name", "added", "changed", "removed",
+                                       "note"]
+    assert list(shown.columns)[-1] == "sha256" and "rows_in_file" not in shown
+    assert shown.loc[0, "note"] == "" and tables.VERSION_COLUMNS["created_at"] == "Time"
+
+
+def test_a_problem_says_where_and_what_to_do_before_the_value_as_written():
+    from dashboards.problems import Problem
+
+    problem = Problem(row=4, column=None, value="2025-07-04,COD,South Kivu," + "x" * 200, message="Fix the quote.")
+    shown = tables.problems_display([problem.as_dict()])
+    assert list(shown.columns) == ["severity", "row", "column", "message", "value"]
+    assert shown.loc[0].tolist()[:4] == ["error", "4", "", "Fix the quote."]

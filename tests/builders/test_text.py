@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 
 from dashboards.builders import text as t
@@ -31,3 +33,24 @@ def test_a_figure_says_what_it_counts():
     )
     row["measure"] = "stock"
     assert "total at that date (stock)" in t.figure_sentence(row, {})
+
+
+# The patterns by which Streamlit's Markdown (remark-gfm) turns bare addresses into links; it applies
+# them to the text after backslash escapes and character references are resolved.
+GFM_AUTOLINK_URL = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE)
+GFM_AUTOLINK_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)")
+
+
+def test_no_address_in_text_becomes_a_link_and_the_text_reads_the_same():
+    written = "[link](http://evil.example) https://example.org/c,standard WWW.evil.example mailto:a.b@evil.example"
+    shown = t.md(written)
+    resolved = re.sub(r"\\(.)", r"\1", shown)  # what Markdown makes of the escapes
+    assert not GFM_AUTOLINK_URL.search(resolved) and not GFM_AUTOLINK_EMAIL.search(resolved), resolved
+    assert resolved.replace(t.WORD_JOINER, "") == written
+
+
+def test_a_change_is_said_in_rows_per_kind():
+    from dashboards.store import Preview
+
+    assert t.change_counts(Preview(added=2, changed=0, unchanged=5, removed=1)) == "2 rows added, 1 row removed"
+    assert t.change_counts(Preview(added=0, changed=0, unchanged=5, removed=0)) == "no change"

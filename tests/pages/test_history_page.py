@@ -1,3 +1,5 @@
+import json
+
 from ..conftest import own_row_from_template, run_page
 
 PAGE = "dashboards.pages.history_page"
@@ -13,6 +15,11 @@ def test_versions_are_listed_and_a_viewer_cannot_revert(app_env, monkeypatch):
     at = run_page(PAGE)
     versions = at.dataframe[0].value
     assert list(versions["mode"]) == ["seed"]
+    # Who stored what, when, and what it changed, before the file's 64-character fingerprint.
+    assert list(versions.columns)[:5] == ["id", "created_at", "editor", "file_name", "added"]
+    assert list(versions.columns)[-1] == "sha256"
+    labels = {c: json.loads(at.dataframe[0].proto.columns)[c]["label"] for c in ("created_at", "sha256")}
+    assert labels == {"created_at": "Time", "sha256": "File fingerprint (SHA-256)"}
     assert not [b for b in at.button if b.key.startswith("revert")]
 
 
@@ -29,7 +36,15 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     at.text_input[0].input("correct horse")
     at.button[0].click().run()
     at.selectbox(key="revert_to_2").select(1).run()  # versions are listed newest first: 1 after the current 2
+    # Before anything happens: what the revert does to each table, and a box to tick before the button works.
+    [said] = [w.value for w in at.warning]
+    assert "Displacement figures: 1 row removed." in said and "Territorial control events: no change." in said
     [revert] = [b for b in at.button if b.key == "revert_2"]
+    assert revert.disabled
+    at.checkbox(key="revert_confirm_2_1").check().run()
+    assert at.checkbox(key="revert_confirm_2_1").label == "I understand 1 row(s) will be removed"
+    [revert] = [b for b in at.button if b.key == "revert_2"]
+    assert not revert.disabled
     revert.click().run()
     assert not at.exception
     assert store.current_version() == 3 and store.version(3)["mode"] == "revert"
@@ -44,7 +59,7 @@ def test_an_editor_can_revert_to_an_earlier_version(app_env, monkeypatch):
     assert any(c.value.startswith("1 row(s) differ: 1 removed.") for c in at.caption), [c.value for c in at.caption]
 
 
-def test_a_revert_to_the_same_data_as_now_is_refused_and_makes_no_version(app_env, monkeypatch):
+def test_a_revert_to_the_same_data_as_now_is_not_offered_and_makes_no_version(app_env, monkeypatch):
     from dashboards import imports
     from dashboards.config import database_url
     from dashboards.store import Store
@@ -58,11 +73,10 @@ def test_a_revert_to_the_same_data_as_now_is_refused_and_makes_no_version(app_en
     at.text_input[0].input("correct horse")
     at.button[0].click().run()
     at.selectbox(key="revert_to_3").select(1).run()
-    [revert] = [b for b in at.button if b.key == "revert_3"]
-    revert.click().run()
     assert not at.exception
-    assert [w.value for w in at.warning] == [
+    assert [i.value for i in at.info] == [
         "Version 1 holds the same data as the current version 3: there is nothing to revert."]
+    assert not [b for b in at.button if b.key.startswith("revert")]
     assert store.current_version() == 3
 
 
