@@ -505,6 +505,7 @@ def against_current(
                         "is a new locality with no coordinates: add lat and lon from a citable gazetteer, "
                         "or check the spelling against the Control page.")
             )
+        problems += _moved_localities(typed, current, reported)
     if table.name == "figures" and len(current) and len(typed):
         series = list(FIGURE_SERIES)
         previous = current.sort_values("as_of").groupby(series, dropna=False).tail(1)
@@ -539,6 +540,53 @@ def against_current(
                         "a count since a fixed date should not fall; check the start date or the figure.", "warning")
             )
     return problems
+
+
+MOVE_DEGREES = 0.02  # about 2 km: further than two gazetteers' points for one town usually differ
+
+
+def _moved_localities(typed: pd.DataFrame, current: pd.DataFrame, reported) -> list[Problem]:
+    """Warnings for rows that give a stored locality another territory, or a coordinate over MOVE_DEGREES away.
+
+    A town does not move: the map places it by the latest coordinate given, so a different one moves its mark
+    for every date; a different territory usually means another place of the same name.
+    """
+    key = ["locality", "province"]
+    latest = current.sort_values("date", kind="stable").groupby(key, sort=False).tail(1).set_index(key)
+    placed = current.dropna(subset=["lat", "lon"]).sort_values("date", kind="stable")
+    placed = placed.groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
+    problems = []
+    wrong = _already(typed, reported, "lat", "lon", "lat/lon")  # a bad coordinate is reported once, as an error
+    known = pd.Series([p in latest.index for p in zip(typed["locality"], typed["province"])], index=typed.index)
+    # A row already stored as it is (an export uploaded again) was warned about when it came.
+    what = ["date", "locality", "province", "territory", "lat", "lon"]
+    stored = set(current[what].astype("object").itertuples(index=False, name=None))
+    again = pd.Series([r in stored for r in typed[what].astype("object").itertuples(index=False, name=None)],
+                      index=typed.index)
+    for row in typed.index[known & ~again]:
+        place = (typed.at[row, "locality"], typed.at[row, "province"])
+        if place in placed.index and not wrong[row]:
+            lat, lon = typed.at[row, "lat"], typed.at[row, "lon"]
+            old = placed.loc[place]
+            if pd.notna(lat) and pd.notna(lon) and max(abs(lat - old["lat"]), abs(lon - old["lon"])) > MOVE_DEGREES:
+                source = f" ({old['coord_source']})" if pd.notna(old["coord_source"]) and old["coord_source"] else ""
+                problems.append(Problem(
+                    int(row), "lat/lon", f"{_shown_number(lat)}, {_shown_number(lon)}",
+                    f"moves {place[0]} ({place[1]}) from {_shown_number(old['lat'])}, {_shown_number(old['lon'])}"
+                    f"{source}, where it is stored: the map would place it here from this date on. Check it is the "
+                    "same place; if it is another place of the same name, give it a distinct locality name.",
+                    "warning"))
+        territory, stored = typed.at[row, "territory"], latest.at[place, "territory"]
+        if pd.notna(territory) and pd.notna(stored) and territory != stored:
+            problems.append(Problem(
+                int(row), "territory", territory,
+                f"differs from '{stored}', the territory stored for {place[0]} ({place[1]}): check it is the "
+                "same place, and write the territory as stored if it is.", "warning"))
+    return problems
+
+
+def _shown_number(value) -> str:
+    return f"{float(value):g}"
 
 
 def option_problems(table: Table, options) -> list[Problem]:
@@ -585,6 +633,7 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     in_error = typed.index.isin([p.row for p in errors(problems) if p.row is not None])
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
+    reported = {(p.row, p.column) for p in problems if p.row is not None}  # cross-field ones too
     problems += _as_written(raw, against_current(table, typed, current, reported))
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))

@@ -1,5 +1,7 @@
 from datetime import date
 
+import pandas as pd
+
 from dashboards.ingest import read_csv
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.validate import parse_numbers, validate
@@ -251,3 +253,30 @@ def test_dots_between_thousands_are_refused_saying_so_not_called_decimals():
 def test_a_problem_found_on_a_converted_value_quotes_the_cell_as_the_file_writes_it():
     result = check(FIGURES, FIGURES_HEADER, GOOD.replace("BDI", "DR Congo").replace("asylum_seekers", "refugees"))
     assert located(result) == {(2, "destination_country", "DR Congo")}
+
+
+def test_an_event_that_moves_a_stored_town_or_changes_its_territory_is_a_warning_naming_what_is_stored():
+    stored = frame(CONTROL, "\n".join([
+        CONTROL_HEADER,
+        "2025-02-16,Uvira,Uvira (city),South Kivu,-3.3953,29.1378,GeoNames,FARDC,retaken,R,T,https://example.org/u,,",
+    ]))
+    event = "2025-12-10,Uvira,{territory},South Kivu,{lat},{lon},G,M23/AFC,captured,R,T,https://example.org/v,,"
+    same = check(CONTROL, CONTROL_HEADER, event.format(territory="Uvira (city)", lat="-3.40", lon="29.14"),
+                 current=stored)
+    assert same.ok and not same.problems  # a few hundred metres: two gazetteers' points for one town
+    moved = check(CONTROL, CONTROL_HEADER, event.format(territory="Uvira", lat="-3.10", lon="29.14"), current=stored)
+    assert moved.ok  # warnings only: the editor decides
+    warnings = {(p.row, p.column, p.value): p.message for p in moved.problems if p.severity == "warning"}
+    assert set(warnings) == {(2, "lat/lon", "-3.1, 29.14"), (2, "territory", "Uvira")}
+    assert warnings[(2, "lat/lon", "-3.1, 29.14")].startswith(
+        "moves Uvira (South Kivu) from -3.3953, 29.1378 (GeoNames), where it is stored")
+    assert "'Uvira (city)', the territory stored for Uvira (South Kivu)" in warnings[(2, "territory", "Uvira")]
+    # Stored rows uploaded again (an export of the data) get no warning, though the older one differs
+    # from the latest: they were checked when they came.
+    older = "2025-01-05,Uvira,Uvira,South Kivu,-3.10,29.14,G,FARDC,retaken,R,T,https://example.org/o,,"
+    history = pd.concat([frame(CONTROL, f"{CONTROL_HEADER}\n{older}"), stored], ignore_index=True)
+    assert not check(CONTROL, CONTROL_HEADER, older, current=history).problems
+    # A coordinate already refused (outside the region) is not warned about again.
+    swapped = check(CONTROL, CONTROL_HEADER, event.format(territory="Uvira (city)", lat="29.14", lon="-3.40"),
+                    current=stored)
+    assert [p.column for p in swapped.problems] == ["lat/lon"] and not swapped.ok
