@@ -13,26 +13,30 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 LAYER_KEYS = ("control", "flows", "idps")
+ZOOM_RANGE = (4, 12)  # the map's widest and closest zoom levels
+CENTER_DECIMALS = 4  # about 11 m: finer than a pixel at the closest zoom
 NO_LAYERS = "none"  # layers=none: every layer off
 STALE_AFTER = timedelta(days=30)
 
 
 @dataclass
 class ViewState:
-    """What the map shows: data version (None = latest), date, layers; plus notices about fallbacks."""
+    """What the map shows: data version (None = latest), date, layers, focus or position; plus notices."""
 
     version: int | None
     on: date
     layers: tuple[str, ...]
     notices: list[str] = field(default_factory=list)
     focus: str | None = None  # a destination country (ISO3) or a province name the map centres on
+    center: tuple[float, float] | None = None  # where the reader moved the map (lat, lon), with zoom
+    zoom: int | None = None
 
 
 def parse(
     params: dict[str, list[str]], *, versions: list[int], span: tuple[date, date],
     places: tuple[str, ...] | dict[str, str] = (),
 ) -> ViewState:
-    """Read version, date, layers and focus from query parameters; fall back to defaults with a notice.
+    """Read version, date, layers, focus and map position from query parameters; fall back to defaults with a notice.
 
     places: the places to focus on, by code, or code -> name; a focus may be written as either, in any case.
     """
@@ -79,7 +83,28 @@ def parse(
         valid = [v for v in given if v in LAYER_KEYS]
         # Only unknown names: the link is broken, show everything; an empty list means all layers off.
         layers = tuple(v for v in LAYER_KEYS if v in valid) if valid or not unknown else LAYER_KEYS
-    return ViewState(version, on, layers, notices, focus)
+    center, zoom = None, None
+    raw_center, raw_zoom = _first(params, "center"), _first(params, "zoom")
+    if raw_center is not None or raw_zoom is not None:
+        center, zoom = position(raw_center, raw_zoom)
+        if center is None:
+            notices.append(
+                f"The map position in the link (center={raw_center or ''}, zoom={raw_zoom or ''}) cannot be read: "
+                f"center is 'latitude,longitude' in decimal degrees and zoom a whole number from {ZOOM_RANGE[0]} "
+                f"to {ZOOM_RANGE[1]}. Showing the {'place chosen' if focus else 'whole region'} instead.")
+    return ViewState(version, on, layers, notices, focus, center, zoom)
+
+
+def position(center: str | None, zoom: str | None) -> tuple[tuple[float, float] | None, int | None]:
+    """A map position from its text in a link ('-1.6790,29.2228' and '9'); (None, None) unless both are valid."""
+    try:
+        lat, lon = (float(part) for part in (center or "").split(","))
+        level = int(zoom or "")
+    except ValueError:
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and ZOOM_RANGE[0] <= level <= ZOOM_RANGE[1]):
+        return None, None  # also NaN and infinity, which compare false
+    return (round(lat, CENTER_DECIMALS), round(lon, CENTER_DECIMALS)), level
 
 
 def _first(params: dict[str, list[str]], key: str) -> str | None:
@@ -94,6 +119,8 @@ def query(state: ViewState, version: int | None) -> dict[str, str | list[str]]:
         "date": state.on.isoformat(),
         "layers": list(state.layers) or [NO_LAYERS],  # an absent parameter would mean all layers
         **({"focus": state.focus} if state.focus else {}),
+        **({"center": f"{state.center[0]:.{CENTER_DECIMALS}f},{state.center[1]:.{CENTER_DECIMALS}f}",
+            "zoom": str(state.zoom)} if state.center and state.zoom else {}),
     }
 
 

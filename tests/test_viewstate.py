@@ -1,6 +1,6 @@
 from datetime import date
 
-from dashboards.viewstate import ViewState, is_stale, parse, share_url
+from dashboards.viewstate import ViewState, is_stale, parse, query, share_url
 
 SPAN = (date(2022, 6, 13), date(2025, 12, 23))
 
@@ -68,3 +68,16 @@ def test_a_share_link_has_one_slash_before_its_query_whatever_the_base():
     view = ViewState(None, date(2025, 1, 28), ("control",))
     assert share_url("http://host:8501", view, 3) == share_url("http://host:8501/", view, 3) == (
         "http://host:8501/?version=3&date=2025-01-28&layers=control")
+
+
+def test_a_map_position_is_read_rounded_and_written_back_only_when_whole():
+    v = parse({"center": ["-1.679234,29.222812"], "zoom": ["9"]}, versions=[1], span=SPAN)
+    assert (v.center, v.zoom, v.notices) == ((-1.6792, 29.2228), 9, [])
+    assert query(v, None)["center"] == "-1.6792,29.2228" and query(v, None)["zoom"] == "9"
+    for center, zoom in [("-1.6,29.2", "13"), ("-1.6,29.2", "3"), ("-1.6,29.2", "nine"), ("91,29", "9"),
+                         ("-1.6;29.2", "9"), ("nan,29", "9"), ("-1.6,29.2", None), (None, "9"), ("-1.6,inf", "9")]:
+        params = {k: [v] for k, v in (("center", center), ("zoom", zoom)) if v is not None}
+        bad = parse(params, versions=[1], span=SPAN)
+        assert (bad.center, bad.zoom) == (None, None), (center, zoom)
+        assert "cannot be read" in bad.notices[0] and "whole region" in bad.notices[0]
+        assert "center" not in query(bad, None) and "zoom" not in query(bad, None)

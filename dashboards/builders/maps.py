@@ -19,7 +19,7 @@ from ..assets import asset_urls
 from ..cells import clip
 from ..geo import Boundaries
 from ..schema import CONTROLLERS, KIVU_PROVINCES
-from ..viewstate import is_stale
+from ..viewstate import ZOOM_RANGE, is_stale
 from . import text as t
 
 STALE_NOTE = "over 30 days old"  # than the chosen date; the caption above the map says so
@@ -185,8 +185,8 @@ def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | N
              center: tuple[float, float] | None = None, zoom: int | None = None) -> folium.Map:
     """Country and province outlines with the legend; optional online tiles; the whole region unless a
     centre is given."""
-    m = folium.Map(location=center or CENTER, zoom_start=zoom or ZOOM, tiles=None, control_scale=True, min_zoom=4,
-                   max_zoom=12)
+    m = folium.Map(location=center or CENTER, zoom_start=zoom or ZOOM, tiles=None, control_scale=True,
+                   min_zoom=ZOOM_RANGE[0], max_zoom=ZOOM_RANGE[1])
     js, css = asset_urls(asset_base) if asset_base else asset_urls()
     m.default_js, m.default_css = js, css
     if tiles:

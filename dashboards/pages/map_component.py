@@ -15,6 +15,10 @@ import streamlit_folium as sf
 
 # streamlit-folium is pinned; tests/pages/test_map_component.py fails if its arguments change.
 
+# What the map tells the page: only where the reader moved it (after a pan or zoom, debounced by the
+# component), so the address can hold the position; clicks and hovers cause no rerun.
+RETURNED = ["center", "zoom"]
+
 
 def _links(m: folium.Map) -> tuple[list[str], list[str]]:
     css, js = [], []
@@ -31,7 +35,7 @@ def _links(m: folium.Map) -> tuple[list[str], list[str]]:
 
 
 def component_args(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str, height: int) -> dict:
-    """The arguments st_folium(m, key, feature_group_to_add=groups, returned_objects=[], ...) would send."""
+    """The arguments st_folium(m, key, feature_group_to_add=groups, returned_objects=RETURNED, ...) would send."""
     m.get_root().render()
     m.render()
     html = sf._get_html(m)
@@ -47,8 +51,8 @@ def component_args(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str
         "key": sf.generate_js_hash(leaflet, key, False),
         "height": height,
         "width": None,
-        "returned_objects": [],
-        "default": {},
+        "returned_objects": RETURNED,
+        "default": {"zoom": m.options.get("zoom")},  # st_folium's default for the objects returned
         "zoom": None,
         "center": None,
         "feature_group": groups_js,
@@ -64,3 +68,15 @@ def component_args(m: folium.Map, groups: list[folium.FeatureGroup], *, key: str
 def show(args: dict, *, center: tuple[float, float] | None = None, zoom: int | None = None) -> None:
     """Render the component from component_args' output; center and zoom move the map without remounting it."""
     sf._component_func(**{**args, "center": center, "zoom": zoom}, on_change=None)
+
+
+def reported_position(args: dict, session_state) -> tuple[tuple[float, float], int] | None:
+    """Where the reader last moved the map (centre, zoom), as the component reported it; None before any move."""
+    value = session_state.get(args["key"]) or {}
+    center, zoom = value.get("center") or {}, value.get("zoom")
+    if not isinstance(center, dict) or not isinstance(zoom, (int, float)):
+        return None
+    try:
+        return (float(center["lat"]), float(center["lng"])), int(zoom)
+    except (KeyError, TypeError, ValueError):
+        return None

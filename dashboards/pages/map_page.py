@@ -16,7 +16,7 @@ from ..builders import charts, maps
 from ..builders.standalone import standalone_html
 from ..builders import text as t
 from ..config import database_url
-from .map_component import component_args, show
+from .map_component import component_args, reported_position, show
 from .state import get_boundaries, get_store, snapshot, tables
 
 LAYERS = {
@@ -64,18 +64,22 @@ def map_view(url: str, version: int | None, on: date, layers: tuple[str, ...], t
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def standalone_map(url: str, version: int | None, on: date, layers: tuple[str, ...], tiles: bool,
-                   focus: str | None = None) -> str:
-    """The same view as one offline HTML file, centred where the page is; built only when someone asks."""
+                   focus: str | None = None, center: tuple[float, float] | None = None,
+                   zoom: int | None = None) -> str:
+    """The same view as one offline HTML file, centred and zoomed as the page is; built only when someone asks."""
     figures, control = tables(url, version)
     boundaries = get_boundaries()
     state = vm.control_at(control, on)
     groups = _layers(figures, control, state, vm.latest_per_series(figures, on), boundaries, on, layers)
     point = _focus_point(focus)
     title = f"Eastern DR Congo on {on.isoformat()} (data version {version})"
-    if point:
-        title += f", centred on {_focus_places().get(focus, focus)}"
-    return standalone_html(maps.base_map(boundaries, tiles=tiles, center=point, zoom=FOCUS_ZOOM if point else None),
-                           groups, title)
+    if center and zoom:
+        point, level = center, zoom
+    else:
+        level = FOCUS_ZOOM if point else None
+        if point:
+            title += f", centred on {_focus_places().get(focus, focus)}"
+    return standalone_html(maps.base_map(boundaries, tiles=tiles, center=point, zoom=level), groups, title)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -150,6 +154,52 @@ def _focus_point(focus: str | None) -> tuple[float, float] | None:
     return boundaries.country_anchor(focus) or boundaries.province_anchor(focus)
 
 
+def _position(view: viewstate.ViewState, args: dict, focus_changed: bool):
+    """Where the map should be (centre, zoom) for the component, keeping view.center/zoom, which the address
+    holds, in step with it. None, None leaves the map where it is.
+
+    A new focus moves the map to that place (or back to the whole region); otherwise the reader's last pan or
+    zoom, as the component reports it, is kept; a position from the link applies until the reader moves.
+    """
+    moved = reported_position(args, st.session_state)
+    center, zoom = _wanted_position(view, moved, focus_changed)
+    there = moved is not None and center is not None and _near(moved, (center, zoom))
+    if center is not None and (center, zoom) != st.session_state.get("map_sent") and not there:
+        # Sent to move the map: a report that differs, the next to come, was made before the map got there
+        # (the component reports its first position as it starts) and must not pull the view back.
+        st.session_state["map_target"] = (center, zoom)
+    st.session_state["map_sent"] = (center, zoom)
+    return center, zoom
+
+
+def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool):
+    fresh = moved is not None and moved != st.session_state.get("map_position_seen")
+    st.session_state["map_position_seen"] = moved  # each report is taken once: an old one never pulls back
+    if fresh and st.session_state.get("map_target"):
+        target = st.session_state.pop("map_target")
+        fresh = _near(moved, target)  # one report that is not where the map was sent is from before it moved
+    if focus_changed:
+        view.center, view.zoom = None, None
+        point = _focus_point(view.focus)
+        return (point, FOCUS_ZOOM) if point else (maps.CENTER, maps.ZOOM)
+    if fresh and not (view.center or view.focus) and _near(moved, (maps.CENTER, maps.ZOOM)):
+        fresh = False  # where the map starts: nothing for the address to hold
+    if fresh:
+        rounded, zoom = viewstate.position(f"{moved[0][0]},{moved[0][1]}", str(moved[1]))
+        if rounded:
+            view.center, view.zoom = rounded, zoom
+    if view.center and view.zoom:
+        return view.center, view.zoom
+    point = _focus_point(view.focus)
+    return (point, FOCUS_ZOOM) if point else (None, None)
+
+
+def _near(reported, target) -> bool:
+    (lat, lon), zoom = reported
+    (lat2, lon2), zoom2 = target
+    return zoom == zoom2 and abs(lat - lat2) < 1e-3 and abs(lon - lon2) < 1e-3
+
+
 def _view_state(span) -> viewstate.ViewState:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
     if "view" not in st.session_state:
@@ -205,21 +255,22 @@ def render() -> None:
         focus = st.selectbox("Focus on", [None, *places], key="focus", placeholder="The whole region",
                              format_func=lambda p: "The whole region" if p is None else places[p])
     layers = tuple(l for l in LAYERS if l in shown)
+    focus_changed = focus != view.focus
     view.on, view.layers, view.focus = on, layers, focus
+    shown_view = map_view(database_url(), snap.version, on, layers, tiles)
+    center, zoom = _position(view, shown_view.component, focus_changed)
     st.query_params.from_dict(viewstate.query(view, view.version))
     if view.version and latest and view.version < latest:
-        # The same date, layers and focus, on the latest data (no version in the link).
+        # The same date, layers, focus and position, on the latest data (no version in the link).
         link = "?" + urlencode(viewstate.query(view, None), doseq=True)
         newer.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
                    f"[open the same view on the latest data]({link})")
-    shown_view = map_view(database_url(), snap.version, on, layers, tiles)
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'.")
     with headline:
         _headline(shown_view.headline, names, on)
-    point = _focus_point(focus)
-    show(shown_view.component, center=point, zoom=FOCUS_ZOOM if point else None)
+    show(shown_view.component, center=center, zoom=zoom)
     if shown_view.unmapped and "control" in layers:
         st.caption(
             f"{len(shown_view.unmapped)} of {shown_view.localities} localities have no sourced coordinate and are "
@@ -227,7 +278,7 @@ def render() -> None:
         )
     st.download_button(
         "Download this map (HTML file that works offline)",
-        lambda: standalone_map(database_url(), snap.version, on, layers, tiles, focus),
+        lambda: standalone_map(database_url(), snap.version, on, layers, tiles, focus, view.center, view.zoom),
         file_name=f"kivu-map-{on.isoformat()}-v{snap.version}.html", mime="text/html", key="download_map",
         on_click="ignore",
     )

@@ -225,6 +225,37 @@ def test_the_map_keeps_its_zoom_when_the_date_changes_and_the_url_follows(watche
     assert zoom == 7 and map_frame.evaluate("() => map_div.getZoom()") == zoom  # not remounted: zoom kept
 
 
+def test_a_shared_link_opens_the_map_where_the_reader_moved_it_and_the_address_settles(watched, app_url, browser):
+    page, frame = open_map(watched, app_url)
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(600)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
+    here = map_frame.evaluate("() => [map_div.getCenter().lat, map_div.getCenter().lng, map_div.getZoom()]")
+    page.wait_for_timeout(3000)
+    settled = page.url
+    page.wait_for_timeout(2000)
+    assert page.url == settled  # no loop of reruns moving the map and the address
+    page.get_by_text("Share this view").click()
+    link = page.locator("code").filter(has_text="zoom=").first.inner_text().strip()
+    assert "zoom=8" in link and "center=" in link
+    other = browser.new_context(viewport={"width": 1400, "height": 1800})
+    try:
+        colleague = other.new_page()
+        colleague.goto(link)
+        colleague.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
+            "path.control-marker").first.wait_for(timeout=30_000)
+        colleague.wait_for_timeout(1500)
+        theirs = colleague.frame(url=lambda u: "st_folium" in u).evaluate(
+            "() => [map_div.getCenter().lat, map_div.getCenter().lng, map_div.getZoom()]")
+    finally:
+        other.close()
+    assert theirs[2] == here[2] == 8
+    assert abs(theirs[0] - here[0]) < 1e-3 and abs(theirs[1] - here[1]) < 1e-3
+    assert not watched.errors
+
+
 def test_the_page_works_embedded_in_an_iframe(watched, app_url, expected, tmp_path):
     page = watched.page
     host = tmp_path / "host.html"

@@ -4,7 +4,7 @@ import folium
 import pytest
 import streamlit_folium
 
-from dashboards.pages.map_component import component_args
+from dashboards.pages.map_component import RETURNED, component_args
 
 
 def sample():
@@ -19,7 +19,7 @@ def test_the_cached_arguments_are_exactly_what_st_folium_would_send(monkeypatch)
     captured = {}
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: captured.update(kw))
     m, groups = sample()
-    streamlit_folium.st_folium(m, key="map", feature_group_to_add=groups, returned_objects=[], height=640,
+    streamlit_folium.st_folium(m, key="map", feature_group_to_add=groups, returned_objects=RETURNED, height=640,
                                use_container_width=True)
     m2, groups2 = sample()
     ours = component_args(m2, groups2, key="map", height=640)

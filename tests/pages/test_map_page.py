@@ -1,6 +1,7 @@
 from datetime import date
 
 from dashboards import viewmodel as vm
+from dashboards.builders import maps
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.seeds import read_seed
 from dashboards.config import SEEDS_DIR
@@ -60,7 +61,7 @@ def test_the_map_gets_all_layers_local_assets_and_no_rerun_on_every_interaction(
     args = component_args(at)
     figures, control = seeds()
     state = vm.control_at(control)
-    assert args["returned_objects"] == []
+    assert args["returned_objects"] == ["center", "zoom"]  # where the reader moved it; clicks cause no rerun
     assert all(not link.startswith("http") for link in args["js_links"] + args["css_links"])
     assert any(link.endswith("leaflet.js") for link in args["js_links"])
     groups = args["feature_group"]
@@ -143,7 +144,42 @@ def test_focusing_on_a_country_centres_the_map_without_changing_the_base_map(app
     args = component_args(at)
     assert args["zoom"] == 7 and -4.5 < args["center"][0] < -2.3
     at.selectbox(key="focus").set_value(None).run()
-    assert component_args(at)["center"] is None and component_args(at)["key"] == args["key"]
+    back = component_args(at)
+    assert (back["center"], back["zoom"]) == (list(maps.CENTER), maps.ZOOM)  # back to the whole region
+    assert back["key"] == args["key"]  # moved, not remounted
+
+
+def test_a_link_with_a_map_position_opens_there_and_says_so_when_it_cannot_be_read(app_env):
+    at = map_apptest()
+    at.query_params["center"] = "-2.5081,28.8617"
+    at.query_params["zoom"] = "10"
+    at.run()
+    assert not at.exception and not at.warning
+    args = component_args(at)
+    assert (args["center"], args["zoom"]) == ([-2.5081, 28.8617], 10)
+    assert at.query_params["center"] in ("-2.5081,28.8617", ["-2.5081,28.8617"])
+    broken = map_apptest()
+    broken.query_params["center"] = "Bukavu"
+    broken.query_params["zoom"] = "10"
+    broken.run()
+    assert "cannot be read" in broken.warning[0].value and component_args(broken)["center"] is None
+    assert "center" not in broken.query_params
+
+
+def test_where_the_reader_moves_the_map_goes_into_the_address_and_a_new_focus_moves_it_again(app_env):
+    at = map_apptest()
+    at.run()
+    key = component_args(at)["key"]
+    at.session_state[key] = {"center": {"lat": -1.6792345, "lng": 29.2228123}, "zoom": 9}  # as the map reports
+    at.run()
+    assert at.query_params["center"] in ("-1.6792,29.2228", ["-1.6792,29.2228"])
+    assert at.query_params["zoom"] in ("9", ["9"])
+    assert (component_args(at)["center"], component_args(at)["zoom"]) == ([-1.6792, 29.2228], 9)
+    at.slider(key="date").set_value(date(2025, 2, 1)).run()  # other changes keep the position
+    assert (component_args(at)["center"], component_args(at)["zoom"]) == ([-1.6792, 29.2228], 9)
+    at.selectbox(key="focus").set_value("BDI").run()  # a new focus wins over the last reported position
+    args = component_args(at)
+    assert args["zoom"] == 7 and -4.5 < args["center"][0] < -2.3 and "center" not in at.query_params
 
 
 def test_turning_every_layer_off_is_kept_in_the_address(app_env):
@@ -204,7 +240,6 @@ def test_the_downloaded_map_keeps_the_focus_of_the_page(app_env):
     import re
     from datetime import date
 
-    from dashboards.builders import maps
     from dashboards.config import database_url
     from dashboards.geo import load_boundaries
     from dashboards.pages import map_page
@@ -222,6 +257,9 @@ def test_the_downloaded_map_keeps_the_focus_of_the_page(app_env):
     assert view(focused) == (tuple(anchor), map_page.FOCUS_ZOOM)
     assert "centred on South Kivu" in focused
     assert view(whole) == (maps.CENTER, maps.ZOOM)
+    moved = map_page.standalone_map(database_url(), 1, date(2025, 12, 23), ("control",), False, "South Kivu",
+                                    (-1.6792, 29.2228), 10)
+    assert view(moved) == ((-1.6792, 29.2228), 10)  # where the reader moved the map, over the focus
 
 
 def test_an_older_version_links_to_the_same_view_on_the_latest_data(app_env):
