@@ -43,18 +43,38 @@ def latest_per_series(figures: pd.DataFrame, on: date | None = None) -> pd.DataF
     )
 
 
-def same_date_rivals(figures: pd.DataFrame, row) -> pd.DataFrame:
-    """Other reports of the row's series (same place, population, measure, period and scope) with the same
-    as-of date but a different figure: a conflict the map shows as such, never resolves. Largest first."""
-    same = (figures["as_of"] == row["as_of"]).fillna(False).astype(bool)
+def _same_series(figures: pd.DataFrame, row) -> pd.Series:
+    same = pd.Series(True, index=figures.index)
     for column in FIGURE_SERIES:
         value = row.get(column)
         if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
             same &= figures[column].isna()
         else:
             same &= (figures[column] == value).fillna(False).astype(bool)
+    return same
+
+
+def same_date_rivals(figures: pd.DataFrame, row) -> pd.DataFrame:
+    """Other reports of the row's series (same place, population, measure, period and scope) with the same
+    as-of date but a different figure: a conflict the map shows as such, never resolves. Largest first."""
+    same = _same_series(figures, row) & (figures["as_of"] == row["as_of"]).fillna(False).astype(bool)
     different = (figures["figure"] != row["figure"]).fillna(False).astype(bool)
     return figures[same & different].sort_values("figure", ascending=False, kind="stable")
+
+
+RECENT = pd.Timedelta(days=30)
+
+
+def recent_other_sources(figures: pd.DataFrame, row) -> pd.DataFrame:
+    """Each other source's latest figure for the row's series in the 30 days before its as-of date, where it
+    differs from the row's: an earlier count that disagrees, which a 'latest figure' view would hide. Newest first."""
+    as_of = row["as_of"]
+    recent = (figures["as_of"] < as_of) & (figures["as_of"] >= as_of - RECENT)
+    other = (figures["source_org"] != row["source_org"]).fillna(True).astype(bool)
+    rows = figures[_same_series(figures, row) & recent.fillna(False).astype(bool) & other]
+    rows = rows.sort_values("as_of", kind="stable").groupby("source_org", sort=False, dropna=False).tail(1)
+    rows = rows[(rows["figure"] != row["figure"]).fillna(False).astype(bool)]
+    return rows.sort_values("as_of", ascending=False, kind="stable")
 
 
 def is_cross_border(figures: pd.DataFrame) -> pd.Series:

@@ -129,6 +129,16 @@ def share_url(base: str, state: ViewState, version: int) -> str:
     return f"{base.rstrip('/')}/?{urlencode(query(state, version), doseq=True)}"
 
 
+def data_age_notice(newest: date, today: date) -> str | None:
+    """What to tell readers when the newest figure or event is more than 30 days before today, else None:
+    the map's latest date is the data's, and nothing after it is known to the dashboard."""
+    days = (today - newest).days
+    if days <= STALE_AFTER.days:
+        return None
+    return (f"The newest report in this data is from {newest.day} {newest:%b %Y}, {days} days before today "
+            f"({today.day} {today:%b %Y}): nothing since then is shown. Editors can upload newer files.")
+
+
 def is_stale(as_of, on: date) -> bool:
     """True when a figure or control state is more than 30 days older than the chosen date."""
     if as_of is None:

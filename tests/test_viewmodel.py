@@ -3,7 +3,9 @@ from datetime import date
 import pandas as pd
 
 from dashboards import viewmodel as vm
+from dashboards.config import SEEDS_DIR
 from dashboards.schema import CONTROL, FIGURES
+from dashboards.seeds import read_seed
 
 from .conftest import CONTROL_HEADER, FIGURES_HEADER, frame
 
@@ -135,3 +137,19 @@ def test_a_town_first_reported_without_a_coordinate_is_placed_by_the_one_a_later
     assert (after["lat"], after["lon"], after["coord_source"]) == (-3.23, 29.16, "OCHA")
     # A locality that never had one stays off the map.
     assert list(vm.unmapped(vm.control_at(CTRL))["locality"]) == ["Kiliba"]
+
+
+def test_an_other_sources_different_count_in_the_30_days_before_is_found_not_hidden_by_the_latest():
+    figures = read_seed(SEEDS_DIR / "figures.csv", FIGURES)
+    rwanda = vm.cross_border_latest(figures, date(2025, 2, 16)).set_index("destination_country", drop=False).loc["RWA"]
+    assert (rwanda["figure"], rwanda["source_org"]) == (600, "UNHCR")
+    earlier = vm.recent_other_sources(figures, rwanda)
+    assert list(zip(earlier["figure"], earlier["as_of"].dt.date)) == [(1200, date(2025, 1, 28))]
+    assert "Government of Rwanda" in earlier["source_org"].iloc[0]
+    # The same source's own earlier count, a count equal to the latest, or one over 30 days older is not listed.
+    same = figures[figures["destination_country"] == "RWA"].assign(source_org="UNHCR")
+    assert vm.recent_other_sources(same, rwanda).empty
+    assert vm.recent_other_sources(figures.assign(figure=600), rwanda).empty
+    later = rwanda.copy()
+    later["as_of"] = rwanda["as_of"] + pd.Timedelta(days=60)
+    assert vm.recent_other_sources(figures, later).empty

@@ -1,6 +1,6 @@
 from datetime import date
 
-from dashboards.viewstate import ViewState, is_stale, parse, query, share_url
+from dashboards.viewstate import ViewState, data_age_notice, is_stale, parse, query, share_url
 
 SPAN = (date(2022, 6, 13), date(2025, 12, 23))
 
@@ -81,3 +81,9 @@ def test_a_map_position_is_read_rounded_and_written_back_only_when_whole():
         assert (bad.center, bad.zoom) == (None, None), (center, zoom)
         assert "cannot be read" in bad.notices[0] and "whole region" in bad.notices[0]
         assert "center" not in query(bad, None) and "zoom" not in query(bad, None)
+
+
+def test_readers_are_told_when_the_newest_data_is_over_30_days_before_today():
+    assert data_age_notice(date(2025, 12, 23), date(2026, 1, 22)) is None
+    notice = data_age_notice(date(2025, 12, 23), date(2026, 11, 29))
+    assert notice.startswith("The newest report in this data is from 23 Dec 2025, 341 days before today (29 Nov 2026)")

@@ -25,6 +25,8 @@ from . import text as t
 STALE_NOTE = "over 30 days old"  # than the chosen date; the caption above the map says so
 DIFFER_NOTE = "sources differ"  # on the figure for the mark's as-of date; its popup lists each
 DIFFER_HEADING = "Sources differ on this date"
+EARLIER_HEADING = "Other sources in the 30 days before, with other figures"
+OTHERS_LISTED = 12  # a popup lists the place's newest other series; a big table would make it megabytes
 
 CENTER = (-2.3, 30.2)
 ZOOM = 6
@@ -61,7 +63,7 @@ MAP_CSS = """
 .leaflet-tooltip { position: absolute; padding: 6px; white-space: nowrap; }
 .flow-label, .idp-label { font-size: 11px; line-height: 1.3; white-space: nowrap; }
 .low-confidence { background: #fdebd0; color: #7e5109; padding: 0 3px; border-radius: 2px; font-size: 11px; }
-.popup-body { max-width: 320px; }
+.popup-body { max-width: 320px; max-height: 360px; overflow-y: auto; }  /* a long popup scrolls inside the map */
 .popup-body h4 { margin: 0 0 4px; font-size: 14px; }
 .popup-body table { border-collapse: collapse; font-size: 12px; }
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
@@ -166,7 +168,7 @@ def legend_html() -> str:
         '<div class="keys" style="margin-top:3px">'
         f'<div><span class="ring"></span>last report {STALE_NOTE}</div>'
         f'<div><span class="line" style="background:{FLOW_COLOR}"></span>'
-        "People who fled abroad (width: square root of the figure)</div>"
+        "People who fled abroad (width: square root of the figure, against the largest on the map)</div>"
         f'<div><span class="swatch" style="background:{IDP_COLOR};border-radius:2px"></span>'
         "Internally displaced, by province</div>"
         f'<div><span class="line" style="background:repeating-linear-gradient(90deg,{FLOW_COLOR} 0 7px,'
@@ -302,7 +304,7 @@ def flow_weight(value: float, largest: float) -> float:
 
 
 def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None, title: str | None = None,
-                 rivals: pd.DataFrame | None = None, stale: bool = False) -> str:
+                 rivals: pd.DataFrame | None = None, stale: bool = False, earlier: pd.DataFrame | None = None) -> str:
     """The figure, what it counts, as-of date and source; the other sources' different figures for the same
     series and date (rivals), each with its source; then the latest of the place's other series."""
     title = title or t.place(row["destination_country"], names)
@@ -317,21 +319,26 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
     ]
     if not t.blank(row.get("notes")):
         lines.append(f'<div class="muted">{t.esc(row["notes"])}</div>')
-    if rivals is not None and len(rivals):
-        items = "".join(
-            f"<li><b>{t.esc(t.fmt_int(r['figure']))}</b> ({t.source_html(r)}), "
-            f"as of {t.esc(t.fmt_date(r['as_of']))}{t.confidence_html(r)}</li>"
-            for _, r in rivals.iterrows()
-        )
-        lines.append(
-            f'<div class="sources-differ"><b>{DIFFER_HEADING}</b> (same series; shown, not resolved):'
-            f'<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>'
-        )
+    for reports, heading, said in ((rivals, DIFFER_HEADING, "shown, not resolved"),
+                                   (earlier, EARLIER_HEADING, "the map shows the latest")):
+        if reports is not None and len(reports):
+            items = "".join(
+                f"<li><b>{t.esc(t.fmt_int(r['figure']))}</b> ({t.source_html(r)}), "
+                f"as of {t.esc(t.fmt_date(r['as_of']))}{t.confidence_html(r)}</li>"
+                for _, r in reports.iterrows()
+            )
+            lines.append(
+                f'<div class="sources-differ"><b>{heading}</b> (same series; {said}):'
+                f'<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>'
+            )
     if others is not None and len(others):
+        shown = others.sort_values("as_of", ascending=False, kind="stable").head(OTHERS_LISTED)
         items = "".join(
             f"<li>{t.esc(t.figure_sentence(o, names))} ({t.source_html(o)}){t.confidence_html(o)}</li>"
-            for _, o in others.iterrows()
+            for _, o in shown.iterrows()
         )
+        if len(others) > len(shown):
+            items += f"<li>and {len(others) - len(shown):,} more series: see the Figures page</li>"
         lines.append(
             '<div class="muted">Other series for this place (latest of each; not added up):'
             f'<ul style="margin:2px 0;padding-left:16px">{items}</ul></div>'
@@ -369,9 +376,20 @@ def _rivals(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
     return None if reports is None else vm.same_date_rivals(reports, row)
 
 
-def _on_mark_dates(reports: pd.DataFrame | None, marks: pd.DataFrame) -> pd.DataFrame | None:
-    """The reports that can be a mark's rival (same as-of date): one pass over all of them, not one per mark."""
-    return None if reports is None else reports[reports["as_of"].isin(marks["as_of"])]
+def _earlier(row, reports: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if reports is None else vm.recent_other_sources(reports, row)
+
+
+def _of_marks(reports: pd.DataFrame | None, marks: pd.DataFrame) -> pd.DataFrame | None:
+    """The reports of the marks' series in the 30 days up to their dates, the only ones a mark's popup can list:
+    one pass over all reports, not one per mark."""
+    if reports is None:
+        return None
+    keep = pd.Series(False, index=reports.index)
+    when, where = reports["as_of"], reports["destination_country"]
+    for (as_of, destination), _ in marks.groupby(["as_of", "destination_country"], dropna=False):
+        keep |= when.between(as_of - vm.RECENT, as_of) & (where == destination).fillna(False).astype(bool)
+    return reports[keep]
 
 
 def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str:
@@ -421,14 +439,14 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Cross-border displacement")
     rows = latest.set_index("destination_country", drop=False)
-    reports = _on_mark_dates(reports, latest)
+    reports = _of_marks(reports, latest)
     for flow in flows(latest, boundaries):
         row = rows.loc[flow.destination]
         others = series[(series["destination_country"] == flow.destination)]
         others = others[~others.index.isin([row.name]) & (others["figure"] != row["figure"])]
         rivals = _rivals(row, reports)
         stale = _stale(row, on)
-        popup = figure_popup(row, names, others, rivals=rivals, stale=stale)
+        popup = figure_popup(row, names, others, rivals=rivals, stale=stale, earlier=_earlier(row, reports))
         folium.PolyLine(
             [flow.start, flow.end],
             color=FLOW_COLOR,
@@ -464,7 +482,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
     """The latest whole-province IDP stock, placed inside each Kivu province (`reports` as for flow_layer)."""
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Internal displacement")
-    reports = _on_mark_dates(reports, idp)
+    reports = _of_marks(reports, idp)
     for _, row in idp.iterrows():
         anchor = boundaries.province_anchor(row["destination_admin1"])
         if anchor is None:
@@ -491,7 +509,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
             class_name="idp-marker stale" if stale else "idp-marker",
             popup=folium.Popup(
                 figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people",
-                             rivals=rivals, stale=stale),
+                             rivals=rivals, stale=stale, earlier=_earlier(row, reports)),
                 max_width=360,
             ),
             # Labels to the west: the towns cluster east of the provinces' centres.

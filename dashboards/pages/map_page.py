@@ -134,8 +134,9 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -
     )
     # Short enough for a card a quarter of the page wide; the caption above the map says what it means.
     old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
-    who = t.population(row["population_type"]).split(" (")[0]
-    column.caption(f"{t.md(who)}, as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{old}")
+    low = " :orange-badge[low confidence]" if row.get("confidence") == "low" else ""  # as the map's popups say
+    who = t.population(row["population_type"]).split(" (")[0] + t.origin(row)  # "refugees from North Kivu"
+    column.caption(f"{t.md(who)}, as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{low}{old}")
 
 
 def _focus_places() -> dict[str, str]:
@@ -268,6 +269,9 @@ def render() -> None:
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'.")
+    age = viewstate.data_age_notice(span[1], date.today())
+    if age and on == span[1]:
+        st.info(age)
     with headline:
         _headline(shown_view.headline, names, on)
     show(shown_view.component, center=center, zoom=zoom)

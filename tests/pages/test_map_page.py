@@ -201,7 +201,8 @@ def test_a_headline_figure_older_than_30_days_before_the_date_is_marked_old(app_
     at.run()
     captions = [c.value for c in at.caption]
     burundi = next(c for c in captions if c.startswith("refugees, as of 31 Mar 2025"))
-    assert burundi.endswith(":orange-badge[over 30 days old]")
+    # The seed row is low confidence (publisher not confirmed): the card says so, as the map's popup does.
+    assert burundi.endswith(":orange-badge[low confidence] :orange-badge[over 30 days old]")
     at = map_apptest()
     at.query_params["date"] = "2025-04-15"
     at.run()
@@ -286,3 +287,24 @@ def test_a_database_of_another_layout_stops_the_page_with_what_to_do(app_env):
     assert [e.value for e in at.error] and "has a table 'versions' without the column(s)" in at.error[0].value
     assert "Point DATABASE_URL or DASHBOARD_DB at a new database" in at.error[0].value
     assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]  # no map over no data
+
+
+def test_the_page_says_how_old_the_newest_data_is_when_it_is_over_30_days_before_today(app_env):
+    from dashboards import viewstate
+
+    newest = max(seeds()[0]["as_of"].max(), seeds()[1]["date"].max()).date()
+    expected = viewstate.data_age_notice(newest, date.today())
+    at = run_page(PAGE)
+    infos = [i.value for i in at.info]
+    assert (expected in infos) if expected else not any("newest report" in i for i in infos)
+    at.slider(key="date").set_value(date(2025, 2, 1)).run()  # an earlier date chosen on purpose: no notice
+    assert not any("newest report" in i.value for i in at.info)
+
+
+def test_a_card_says_the_province_its_figure_counts_people_from(app_env):
+    at = map_apptest()
+    at.query_params["date"] = "2025-04-10"  # Uganda's latest count since 1 January: arrivals from North Kivu
+    at.run()
+    labels = [m.label for m in at.metric]
+    assert at.metric[labels.index("Uganda")].value == "41,000"
+    assert any(c.value.startswith("refugees from North Kivu, as of") for c in at.caption)
