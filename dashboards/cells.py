@@ -24,17 +24,33 @@ _MARK = "'"
 # Where a spreadsheet may start a cell (the text's start, or a separator or line break and
 # spaces), then what it would read first: apostrophes already there and a formula character.
 # Counting those apostrophes one up on export and one down on import makes the two exact
-# inverses, whatever the text holds. Written for Python's re and for Arrow's RE2 alike.
+# inverses, whatever the text holds.
 _CELL_START = r"(^|[;,\n] *)"
 _FORMULA = "('*[" + "".join({"-": r"\-", "\t": r"\t", "\r": r"\r"}.get(c, c) for c in FORMULA_START) + "])"
 _UNSAFE = re.compile(_CELL_START + _FORMULA)
-_MARKED = _CELL_START + _MARK + _FORMULA
+_MARKED = re.compile(_CELL_START + _MARK + _FORMULA)
+# A signed number after a separator ('Masisi, -1.40671,28.86255') is a number to any spreadsheet, not a
+# formula: it is left as written, so citations and coordinates in text keep their exact wording.
+_SIGNED_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[;,\n]|$)")
+
+
+def _number_after_separator(match: re.Match) -> bool:
+    signed = bool(match.group(1)) and match.group(2)[-1] in "+-"
+    return signed and _SIGNED_NUMBER.match(match.string, match.end()) is not None
+
+
+def _mark(match: re.Match) -> str:
+    return match.group(0) if _number_after_separator(match) else match.group(1) + _MARK + match.group(2)
+
+
+def _unmark(match: re.Match) -> str:
+    return match.group(0) if _number_after_separator(match) else match.group(1) + match.group(2)
 
 
 def neutralise(value):
     """Put an apostrophe before every part of a text a spreadsheet would run as a formula; numbers and dates stay."""
     if isinstance(value, str) and _UNSAFE.search(value):  # searching first: most cells need nothing
-        return _UNSAFE.sub(r"\1" + _MARK + r"\2", value)
+        return _UNSAFE.sub(_mark, value)
     return value
 
 
@@ -45,6 +61,9 @@ def clip(text: str, limit: int) -> str:
 
 def restore(text: pd.Series) -> pd.Series:
     """Undo neutralise() on a column of text cells: "'=SUM(1)" is read as "=SUM(1)", "a;'+1" as "a;+1"."""
-    if not text.str.contains(_MARK, regex=False, na=False).any():  # the usual case: no copy of the column
+    marked = text.str.contains(_MARK, regex=False, na=False)
+    if not marked.any():  # the usual case: no copy of the column
         return text
-    return text.str.replace(_MARKED, r"\1\2", regex=True)
+    out = text.copy()
+    out[marked] = [_MARKED.sub(_unmark, cell) for cell in text[marked]]
+    return out

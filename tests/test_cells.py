@@ -6,8 +6,8 @@ from dashboards.cells import neutralise, restore
 def test_a_part_after_a_semicolon_comma_or_line_break_that_would_start_a_formula_gets_the_apostrophe_there():
     # French-locale Excel splits a comma-separated file on ';': the part after it becomes a cell of its own.
     assert neutralise('Goma;=HYPERLINK("http://evil")') == "Goma;'=HYPERLINK(\"http://evil\")"
-    assert neutralise("x;+1") == "x;'+1"
-    assert neutralise("Goma, -1.67") == "Goma, '-1.67"
+    assert neutralise("x;+1+cmd") == "x;'+1+cmd"
+    assert neutralise("Goma, -1.67+cmd") == "Goma, '-1.67+cmd"
     assert neutralise("Title\n@SUM(1)") == "Title\n'@SUM(1)"
     assert neutralise("=a;=b") == "'=a;'=b"
 
@@ -29,3 +29,16 @@ def test_an_upload_reads_every_neutralised_text_back_exactly_as_it_was():
     exported = pd.Series([neutralise(t) for t in texts] + [None], dtype="str")
     back = restore(exported)
     assert back.tolist()[:-1] == texts and pd.isna(back.iloc[-1])
+
+
+def test_a_signed_number_after_a_separator_is_left_as_written_it_is_a_number_not_a_formula():
+    citation = "coordinates (Masisi, -1.40671,28.86255); change +5; -3"
+    assert neutralise(citation) == citation
+    assert neutralise("-3") == "'-3"  # a whole cell starting with a sign keeps OWASP's rule
+    assert neutralise("a, -3+4") == "a, '-3+4" and neutralise("a;+1e5") == "a;'+1e5"  # more than a number
+
+
+def test_the_round_trip_stays_exact_around_signed_numbers():
+    texts = ["a, -5", "a, '-5", "a, ''-5", "a, -5x", "a, '-5x", "x;+2;=3", "(Masisi, -1.40671,28.86255)"]
+    back = restore(pd.Series([neutralise(t) for t in texts], dtype="str"))
+    assert back.tolist() == texts

@@ -109,7 +109,7 @@ def test_spreadsheet_formulas_from_a_file_are_neutralised_on_export_and_numbers_
 
 
 def test_a_formula_after_a_separator_is_neutralised_for_a_french_excel_and_uploads_back_unchanged():
-    cells = {"source_org": "Goma;=HYPERLINK(\"\"http://evil\"\")", "source_title": "x;+1", "notes": "ok; @SUM(A1)"}
+    cells = {"source_org": "Goma;=HYPERLINK(\"\"http://evil\"\")", "source_title": "x;+1+cmd", "notes": "ok; @SUM(A1)"}
     row = OK.replace("UNHCR,T,", f'"{cells["source_org"]}",{cells["source_title"]},') + cells["notes"]
     rows = validate(read_csv(fig(row), FIGURES), today=date(2026, 1, 1)).frame
     exported = to_csv_bytes(rows[FIGURES.names], FIGURES)
@@ -118,4 +118,5 @@ def test_a_formula_after_a_separator_is_neutralised_for_a_french_excel_and_uploa
         assert not any(part.lstrip(" ").startswith(("=", "+", "-", "@")) for part in line.split(";")[1:]), line
     back = validate(read_csv(exported, FIGURES), today=date(2026, 1, 1)).frame
     assert back.iloc[0]["source_org"] == 'Goma;=HYPERLINK("http://evil")'
-    assert (back.iloc[0]["source_title"], back.iloc[0]["notes"], back.iloc[0]["figure"]) == ("x;+1", "ok; @SUM(A1)", 42000)
+    assert (back.iloc[0]["source_title"], back.iloc[0]["notes"], back.iloc[0]["figure"]) == ("x;+1+cmd", "ok; @SUM(A1)",
+                                                                                           42000)
