@@ -168,7 +168,7 @@ def legend_html() -> str:
         '<div class="keys" style="margin-top:3px">'
         f'<div><span class="ring"></span>last report {STALE_NOTE}</div>'
         f'<div><span class="line" style="background:{FLOW_COLOR}"></span>'
-        "People who fled abroad (width: square root of the figure, against the largest on the map)</div>"
+        "People who fled abroad (width: square root of the figure)</div>"
         f'<div><span class="swatch" style="background:{IDP_COLOR};border-radius:2px"></span>'
         "Internally displaced, by province</div>"
         f'<div><span class="line" style="background:repeating-linear-gradient(90deg,{FLOW_COLOR} 0 7px,'

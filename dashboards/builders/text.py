@@ -94,7 +94,7 @@ def origin(row) -> str:
     where_from = row.get("origin_admin1")
     if blank(where_from) or where_from == row.get("destination_admin1"):
         return ""
-    return f" from {where_from}"
+    return f" from {' and '.join(where_from.split('; '))}"  # "North Kivu; South Kivu" reads as both
 
 
 def period(row, *, short: bool = False) -> str:

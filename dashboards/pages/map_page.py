@@ -201,6 +201,11 @@ def _near(reported, target) -> bool:
     return zoom == zoom2 and abs(lat - lat2) < 1e-3 and abs(lon - lon2) < 1e-3
 
 
+def _typed_date() -> None:
+    if st.session_state.get("date_typed"):  # emptied field: the date stays as it was
+        st.session_state["date"] = st.session_state["date_typed"]
+
+
 def _view_state(span) -> viewstate.ViewState:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
     if "view" not in st.session_state:
@@ -239,8 +244,14 @@ def render() -> None:
         st.warning(notice)
     newer = st.empty()  # filled once the widgets have set the view, so the link carries it
 
-    on = st.slider("Show the situation on", min_value=span[0], max_value=span[1], key="date",
-                   format="D MMM YYYY")
+    # A slider is quick on a screen and coarse on a phone (a pixel is days): a date field beside it
+    # sets the same date exactly. Each follows the other through the slider's state.
+    st.session_state["date_typed"] = st.session_state["date"]
+    slide, typed = st.columns([5, 1], vertical_alignment="bottom")
+    on = slide.slider("Show the situation on", min_value=span[0], max_value=span[1], key="date",
+                      format="D MMM YYYY")
+    typed.date_input("Or type the date", min_value=span[0], max_value=span[1], key="date_typed",
+                     format="YYYY-MM-DD", on_change=_typed_date)
     headline = st.container()  # filled below, once the view is known
     with st.container(horizontal=True):
         shown = st.pills(
@@ -268,7 +279,8 @@ def render() -> None:
                    f"[open the same view on the latest data]({link})")
 
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
-               f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'.")
+               f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'. Line widths compare "
+               "the figures on the map for this date, not across dates.")
     age = viewstate.data_age_notice(span[1], date.today())
     if age and on == span[1]:
         st.info(age)

@@ -308,3 +308,14 @@ def test_a_card_says_the_province_its_figure_counts_people_from(app_env):
     labels = [m.label for m in at.metric]
     assert at.metric[labels.index("Uganda")].value == "41,000"
     assert any(c.value.startswith("refugees from North Kivu, as of") for c in at.caption)
+
+
+def test_a_typed_date_sets_the_view_as_the_slider_does_and_follows_it(app_env):
+    at = map_apptest()
+    at.run()
+    at.date_input(key="date_typed").set_value(date(2025, 2, 16)).run()
+    assert not at.exception
+    assert at.slider(key="date").value == date(2025, 2, 16)
+    assert at.query_params["date"] in ("2025-02-16", ["2025-02-16"])
+    at.slider(key="date").set_value(date(2025, 1, 28)).run()
+    assert at.date_input(key="date_typed").value == date(2025, 1, 28)
