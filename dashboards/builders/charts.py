@@ -1,4 +1,5 @@
-"""Timelines of reported figures. Each series is its own line: stocks and flows never share one."""
+"""Timelines of reported figures. Each series is its own line (a flow with no stated start its own dots):
+stocks and flows never share one."""
 
 from __future__ import annotations
 
@@ -50,21 +51,28 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         "figure": rows["figure"].astype("float"),
         "series": [series_label(r, names, population=cross_border) for _, r in rows.iterrows()],
         "measure": rows["measure"],
+        # A flow with no stated start counts over a period each report leaves unknown (and may differ from
+        # report to report): its figures are dots, never joined into a line as if one count went on.
+        "joined": (rows["measure"] == "stock") | rows["period_start"].notna(),
         "source": rows["source_org"],
     })
     # Twenty distinct colours (the default ten repeat), stocks solid and flows dashed. The legend sits
     # below in one column and the chart keeps its height whatever the legend's length: Streamlit's default
     # autosize "fit" would squeeze the plot to make room for a long legend.
-    lines = alt.Chart(data).mark_line(point=True).encode(
+    figures_chart = alt.Chart(data).encode(
         x=alt.X("as of:T", title=None),
         y=alt.Y("figure:Q", title="people", scale=alt.Scale(type="sqrt")),
         color=alt.Color("series:N", scale=alt.Scale(scheme="tableau20"),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=LABEL_LIMIT,
                                           labelExpr=TWO_LINES, symbolLimit=0, title=None)),
-        strokeDash=alt.StrokeDash("measure:N", scale=alt.Scale(domain=["stock", "flow"], range=[[1, 0], [5, 3]]),
-                                  legend=None),
         tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("figure:Q", format=","), "source:N"],
     )
+    lines = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=True)).mark_line(point=True).encode(
+        strokeDash=alt.StrokeDash("measure:N", scale=alt.Scale(domain=["stock", "flow"], range=[[1, 0], [5, 3]]),
+                                  legend=None),
+    )
+    dots = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=False)).mark_point(filled=True, opacity=1)
     rule = alt.Chart(pd.DataFrame({"as of": [pd.Timestamp(on)]})).mark_rule(strokeDash=[4, 3], color="#444").encode(
         x="as of:T")
-    return (lines + rule).properties(height=HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return (lines + dots + rule).properties(height=HEIGHT,
+                                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))

@@ -71,3 +71,32 @@ def test_arrivals_from_two_provinces_are_two_series_told_apart_by_their_origin()
     assert charts.series_label(idps, {}, population=False) == "North Kivu; South Kivu: from North Kivu, flow since 1 Jan 2025"
     assert charts.series_label({**idps, "origin_admin1": "North Kivu; South Kivu"}, {}, population=False) == (
         "North Kivu; South Kivu: flow since 1 Jan 2025")
+
+
+def _drawn_as(spec, mark: str) -> set[str]:
+    """The series the layers of one mark type draw: every row of the chart's data, less what a layer's
+    field filter leaves out."""
+    rows = [r for d in spec["datasets"].values() for r in d if "series" in r]
+    drawn = set()
+    for layer in spec["layer"]:
+        if layer["mark"]["type"] != mark:
+            continue
+        kept = rows
+        for step in layer.get("transform", []):
+            test = step["filter"]
+            kept = [r for r in kept if r[test["field"]] == test["equal"]]
+        drawn |= {r["series"] for r in kept}
+    return drawn
+
+
+def test_a_flow_with_no_stated_start_is_dots_never_a_line_and_stocks_and_dated_flows_stay_lines():
+    # Seeds: Burundi's refugees from South Kivu, start not stated, 10,000 (16 and 19 Feb 2025) then 60,000
+    # (1 Mar 2025): three reports of three unknown periods, which a line would chain into one count.
+    spec = timeline(FIGS, {"BDI": "Burundi", "UGA": "Uganda"}, date(2026, 1, 1), cross_border=True).to_dict()
+    undated = "Burundi: refugees from South Kivu, flow, start not stated"
+    lines, dots = _drawn_as(spec, "line"), _drawn_as(spec, "point")
+    assert undated in dots and undated not in lines
+    assert {"Uganda: refugees, stock", "Burundi: refugees, flow since 1 Jan 2025"} <= lines
+    assert not lines & dots and lines | dots == _series(spec)  # every series drawn, each one way
+    inside = timeline(FIGS, {}, date(2026, 1, 1), cross_border=False).to_dict()
+    assert {s for s in _series(inside) if "start not stated" in s} == _drawn_as(inside, "point") != set()
