@@ -14,6 +14,13 @@ from . import text as t
 
 
 HEIGHT = 320       # pixels of plot, the legend comes on top of that
+# Vega's tableau20 less its two greys: twenty series' colours would repeat, and grey is the chosen date's.
+COLOURS = ["#4c78a8", "#9ecae9", "#f58518", "#ffbf79", "#54a24b", "#88d27a", "#b79a20", "#f2cf5b", "#439894",
+           "#83bcb6", "#e45756", "#ff9d98", "#d67195", "#fcbfd2", "#b279a2", "#d6a5c9", "#9e765f", "#d8b5a5"]
+DATE_GREY = "#888888"
+# What the chart's marks mean, for the caption under the charts' heading (the colour legend names the series).
+KEY = ("Stocks are solid lines, flows counted since a stated date dashed lines; a flow whose start is not stated "
+       "is dots only, never joined, as each report may cover another period. The grey rule is the chosen date.")
 # Pixels of a legend line before it is cut with an ellipsis (the tooltip has it whole): the plot's width
 # less the symbol, so labels stop at the chart's edge in any column.
 LABEL_LIMIT = alt.ExprRef("max(100, width - 30)")
@@ -56,23 +63,36 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         "joined": (rows["measure"] == "stock") | rows["period_start"].notna(),
         "source": rows["source_org"],
     })
-    # Twenty distinct colours (the default ten repeat), stocks solid and flows dashed. The legend sits
+    # A colour each (COLOURS), stocks solid, dated flows dashed, undated flows dots (KEY). The legend sits
     # below in one column and the chart keeps its height whatever the legend's length: Streamlit's default
     # autosize "fit" would squeeze the plot to make room for a long legend.
     figures_chart = alt.Chart(data).encode(
         x=alt.X("as of:T", title=None),
         y=alt.Y("figure:Q", title="people", scale=alt.Scale(type="sqrt")),
-        color=alt.Color("series:N", scale=alt.Scale(scheme="tableau20"),
+        color=alt.Color("series:N", scale=alt.Scale(range=COLOURS),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=LABEL_LIMIT,
                                           labelExpr=TWO_LINES, symbolLimit=0, title=None)),
         tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("figure:Q", format=","), "source:N"],
     )
-    lines = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=True)).mark_line(point=True).encode(
+    joined = alt.FieldEqualPredicate(field="joined", equal=True)
+    lines = figures_chart.transform_filter(joined).mark_line(point=True).encode(
         strokeDash=alt.StrokeDash("measure:N", scale=alt.Scale(domain=["stock", "flow"], range=[[1, 0], [5, 3]]),
                                   legend=None),
     )
-    dots = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=False)).mark_point(filled=True, opacity=1)
-    rule = alt.Chart(pd.DataFrame({"as of": [pd.Timestamp(on)]})).mark_rule(strokeDash=[4, 3], color="#444").encode(
-        x="as of:T")
-    return (lines + dots + rule).properties(height=HEIGHT,
-                                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    dots = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=False)).mark_point(
+        filled=True, opacity=1)
+    return alt.layer(lines, dots, *_chosen_date(on, data["as of"])).properties(
+        height=HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def _chosen_date(on: date, dates: pd.Series) -> tuple[alt.Chart, alt.Chart]:
+    """A solid grey rule at the chosen date, its date written at the top: on the rule's left in the right half
+    of the time axis, on its right in the left half, so the text stays inside the plot."""
+    when = pd.Timestamp(on)
+    first, last = min([when, *dates]), max([when, *dates])
+    right_half = when - first > (last - first) / 2
+    marker = alt.Chart(pd.DataFrame({"as of": [when], "label": [t.fmt_date(on)]})).encode(x="as of:T")
+    rule = marker.mark_rule(color=DATE_GREY, strokeWidth=1.5)
+    label = marker.mark_text(align="right" if right_half else "left", dx=-4 if right_half else 4, baseline="top",
+                             dy=2, color=DATE_GREY, fontWeight="bold").encode(y=alt.value(0), text="label:N")
+    return rule, label

@@ -47,8 +47,8 @@ def test_the_plot_keeps_its_height_and_the_legend_lists_every_series_in_one_colu
     assert spec["height"] >= 300
     color = spec["layer"][0]["encoding"]["color"]
     assert color["legend"]["columns"] == 1 and color["legend"]["symbolLimit"] == 0
-    assert color["scale"]["scheme"] == "tableau20"
-    assert len(_series(spec)) <= 20  # one colour each; more would repeat a colour
+    assert len(set(color["scale"]["range"])) == len(color["scale"]["range"])
+    assert len(_series(spec)) <= len(color["scale"]["range"])  # one colour each; more would repeat a colour
 
 
 def test_idp_labels_leave_out_the_population_the_chart_title_gives_and_flows_are_dashed():
@@ -100,3 +100,18 @@ def test_a_flow_with_no_stated_start_is_dots_never_a_line_and_stocks_and_dated_f
     assert not lines & dots and lines | dots == _series(spec)  # every series drawn, each one way
     inside = timeline(FIGS, {}, date(2026, 1, 1), cross_border=False).to_dict()
     assert {s for s in _series(inside) if "start not stated" in s} == _drawn_as(inside, "point") != set()
+
+
+def test_the_chosen_date_is_a_solid_grey_rule_labelled_with_its_date_in_no_series_colour():
+    spec = timeline(FIGS, {}, date(2025, 6, 1), cross_border=False).to_dict()
+    marks = {layer["mark"]["type"]: layer for layer in spec["layer"]}
+    rule, label = marks["rule"], marks["text"]
+    assert "strokeDash" not in rule["mark"]  # the flows' lines are dashed: the date's rule is not
+    assert rule["mark"]["color"] == label["mark"]["color"] == charts.DATE_GREY
+    assert charts.DATE_GREY not in spec["layer"][0]["encoding"]["color"]["scale"]["range"]
+    assert [r["label"] for r in spec["datasets"][rule["data"]["name"]]] == ["1 Jun 2025"]
+    assert label["encoding"]["text"]["field"] == "label" and label["encoding"]["y"] == {"value": 0}  # at the top
+    # The latest date is at the plot's right edge: its label goes left of the rule, an early date's right of it.
+    assert label["mark"]["align"] == "right"
+    early = timeline(FIGS, {}, date(2022, 7, 1), cross_border=False).to_dict()
+    assert next(layer for layer in early["layer"] if layer["mark"]["type"] == "text")["mark"]["align"] == "left"

@@ -286,3 +286,12 @@ def test_a_database_of_another_layout_stops_the_page_with_what_to_do(app_env):
     assert [e.value for e in at.error] and "has a table 'versions' without the column(s)" in at.error[0].value
     assert "Point DATABASE_URL or DASHBOARD_DB at a new database" in at.error[0].value
     assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]  # no map over no data
+
+
+def test_the_timelines_caption_says_what_each_line_style_and_the_grey_rule_mean(app_env):
+    at = run_page(PAGE)
+    caption = next(c.value for c in at.caption if "Square-root scale" in c.value)
+    for key in ("Stocks are solid lines", "flows counted since a stated date dashed lines",
+                "a flow whose start is not stated is dots only", "The grey rule is the chosen date"):
+        assert key in caption, caption
+    assert "dashed line is the chosen date" not in caption
