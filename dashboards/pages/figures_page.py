@@ -52,6 +52,8 @@ def render() -> None:
         hide_index=True,
         width="stretch",
         column_config=column_config(),
+        row_height=tables.FIGURES_ROW_HEIGHT,
+        height=600,  # some seven rows of four lines in sight (the default height shows four)
         key="figures_table",
     )
     st.caption(f"{len(shown)} of {len(figures)} rows, data version {snap.version}.")
