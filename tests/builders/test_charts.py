@@ -115,3 +115,10 @@ def test_the_chosen_date_is_a_solid_grey_rule_labelled_with_its_date_in_no_serie
     assert label["mark"]["align"] == "right"
     early = timeline(FIGS, {}, date(2022, 7, 1), cross_border=False).to_dict()
     assert next(layer for layer in early["layer"] if layer["mark"]["type"] == "text")["mark"]["align"] == "left"
+
+
+def test_legend_labels_break_into_lines_whatever_the_charts_width():
+    # Vega lays the legend out before the chart's width is known: lines read from the width would change
+    # afterwards and overlap. The label's own length decides; the width only cuts what still overflows.
+    legend = timeline(FIGS, {}, date(2026, 1, 1), cross_border=True).to_dict()["layer"][0]["encoding"]["color"]["legend"]
+    assert "width" not in legend["labelExpr"] and "width" in legend["labelLimit"]["expr"]
