@@ -1,4 +1,5 @@
-"""Timelines of reported figures. Each series is its own line: stocks and flows never share one."""
+"""Timelines of reported figures. Each series is its own line (a flow with no stated start its own dots):
+stocks and flows never share one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,50 @@ from . import text as t
 
 
 HEIGHT = 320       # pixels of plot, the legend comes on top of that
+# Vega's tableau20 less its two greys: twenty series' colours would repeat, and grey is the chosen date's.
+COLOURS = ["#4c78a8", "#9ecae9", "#f58518", "#ffbf79", "#54a24b", "#88d27a", "#b79a20", "#f2cf5b", "#439894",
+           "#83bcb6", "#e45756", "#ff9d98", "#d67195", "#fcbfd2", "#b279a2", "#d6a5c9", "#9e765f", "#d8b5a5"]
+DATE_GREY = "#888888"
+# What the chart's marks mean, for the caption under the charts' heading (the colour legend names the series).
+KEY = ("Stocks are solid lines, flows counted since a stated date dashed lines; a flow whose start is not stated "
+       "is dots only, never joined, as each report may cover another period. The grey rule is the chosen date.")
 # Pixels of a legend line before it is cut with an ellipsis (the tooltip has it whole): the plot's width
 # less the symbol, so labels stop at the chart's edge in any column.
 LABEL_LIMIT = alt.ExprRef("max(100, width - 30)")
-# A label's scope ("[Goma sites only]") goes on a second line, so labels fit a half-width column.
-TWO_LINES = ("indexof(datum.label, ' [') > 0 ? [slice(datum.label, 0, indexof(datum.label, ' [')), "
-             "slice(datum.label, indexof(datum.label, ' [') + 1)] : datum.label")
+# Characters of a legend line: the room a 400-pixel-wide phone leaves a label (some 250 pixels, at up to 7 a
+# character). Fixed, not read from the chart's width: Vega lays the legend out before it knows that width,
+# and lines that changed afterwards would overlap.
+LINE_CHARS = 35
 
+
+def _legend_lines() -> str:
+    """A Vega expression that breaks a series label ('Burundi: refugees from South Kivu, flow, start not stated
+    [scope]') into lines at its parts: the scope always on a line of its own; then, where a line would be longer
+    than LINE_CHARS, the kind ('flow, start not stated') on the next line, and the place ('Burundi:') on a line
+    of its own before the population. So on a phone the parts that tell series apart are never cut off."""
+    label = "datum.label"
+    scope = f"(indexof({label}, ' [') > 0 ? indexof({label}, ' [') : length({label}))"
+    where = f"indexof({label}, ': ')"  # series_label always writes 'place: '
+    head = f"slice({label}, 0, {scope})"
+    # The ', ' before the kind; the place's ': ' where the label names no population or origin.
+    kind = f"max(lastindexof({head}, ', stock'), lastindexof({head}, ', flow'), {where})"
+
+    def fits(start: str, end: str) -> str:
+        return f"(({end}) - ({start}) <= {LINE_CHARS})"
+
+    # Population and origin start a line when place, population and origin are too long for one.
+    split_where = f"({where} < {kind} && !{fits('0', f'{kind} + 1')})"
+    line_start = f"({split_where} ? {where} + 2 : 0)"
+    text = (
+        f"slice({label}, 0, {where} + 1)"
+        f" + ({where} < {kind} ? ({split_where} ? '\\n' : ' ') + slice({label}, {where} + 2, {kind} + 1) : '')"
+        f" + ({fits(line_start, scope)} ? ' ' : '\\n') + slice({label}, {kind} + 2, {scope})"
+        f" + ({scope} < length({label}) ? '\\n' + slice({label}, {scope} + 1) : '')"
+    )
+    return f"split({text}, '\\n')"
+
+
+LEGEND_LINES = _legend_lines()
 
 def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
     """'Burundi: refugees from South Kivu, flow since 1 Jan 2025' — one label per series.
@@ -50,21 +88,41 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         "figure": rows["figure"].astype("float"),
         "series": [series_label(r, names, population=cross_border) for _, r in rows.iterrows()],
         "measure": rows["measure"],
+        # A flow with no stated start counts over a period each report leaves unknown (and may differ from
+        # report to report): its figures are dots, never joined into a line as if one count went on.
+        "joined": (rows["measure"] == "stock") | rows["period_start"].notna(),
         "source": rows["source_org"],
     })
-    # Twenty distinct colours (the default ten repeat), stocks solid and flows dashed. The legend sits
+    # A colour each (COLOURS), stocks solid, dated flows dashed, undated flows dots (KEY). The legend sits
     # below in one column and the chart keeps its height whatever the legend's length: Streamlit's default
     # autosize "fit" would squeeze the plot to make room for a long legend.
-    lines = alt.Chart(data).mark_line(point=True).encode(
+    figures_chart = alt.Chart(data).encode(
         x=alt.X("as of:T", title=None),
         y=alt.Y("figure:Q", title="people", scale=alt.Scale(type="sqrt")),
-        color=alt.Color("series:N", scale=alt.Scale(scheme="tableau20"),
+        color=alt.Color("series:N", scale=alt.Scale(range=COLOURS),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=LABEL_LIMIT,
-                                          labelExpr=TWO_LINES, symbolLimit=0, title=None)),
-        strokeDash=alt.StrokeDash("measure:N", scale=alt.Scale(domain=["stock", "flow"], range=[[1, 0], [5, 3]]),
-                                  legend=None),
+                                          labelExpr=LEGEND_LINES, symbolLimit=0, title=None)),
         tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("figure:Q", format=","), "source:N"],
     )
-    rule = alt.Chart(pd.DataFrame({"as of": [pd.Timestamp(on)]})).mark_rule(strokeDash=[4, 3], color="#444").encode(
-        x="as of:T")
-    return (lines + rule).properties(height=HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    joined = alt.FieldEqualPredicate(field="joined", equal=True)
+    lines = figures_chart.transform_filter(joined).mark_line(point=True).encode(
+        strokeDash=alt.StrokeDash("measure:N", scale=alt.Scale(domain=["stock", "flow"], range=[[1, 0], [5, 3]]),
+                                  legend=None),
+    )
+    dots = figures_chart.transform_filter(alt.FieldEqualPredicate(field="joined", equal=False)).mark_point(
+        filled=True, opacity=1)
+    return alt.layer(lines, dots, *_chosen_date(on, data["as of"])).properties(
+        height=HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def _chosen_date(on: date, dates: pd.Series) -> tuple[alt.Chart, alt.Chart]:
+    """A solid grey rule at the chosen date, its date written at the top: on the rule's left in the right half
+    of the time axis, on its right in the left half, so the text stays inside the plot."""
+    when = pd.Timestamp(on)
+    first, last = min([when, *dates]), max([when, *dates])
+    right_half = when - first > (last - first) / 2
+    marker = alt.Chart(pd.DataFrame({"as of": [when], "label": [t.fmt_date(on)]})).encode(x="as of:T")
+    rule = marker.mark_rule(color=DATE_GREY, strokeWidth=1.5)
+    label = marker.mark_text(align="right" if right_half else "left", dx=-4 if right_half else 4, baseline="top",
+                             dy=2, color=DATE_GREY, fontWeight="bold").encode(y=alt.value(0), text="label:N")
+    return rule, label

@@ -59,40 +59,53 @@ def safe_url(value):
 
 
 # The figures table's first columns and their widths in pixels. Together they fit the 940 pixels the table
-# gets in a 1400-pixel-wide window beside the navigation, so each figure's as-of date and source are in
-# sight without scrolling sideways; the other columns follow, a scroll away.
+# gets in a 1400-pixel-wide window beside the navigation, so each figure's as-of date, what it counts and its
+# source are in sight without scrolling sideways; the other columns follow, a scroll away. Rows are
+# FIGURES_ROW_HEIGHT high, which makes the grid wrap a cell's text instead of cutting it.
 FIGURES_TABLE_FIRST = {
     "As of": 85,
-    "Where people are": 290,  # "Democratic Republic of the Congo / South Kivu" whole
-    "Who": 170,  # "internally displaced people" whole
+    "Where people are": 165,  # "Democratic Republic of the Congo / South Kivu" on two lines
+    "Who": 145,  # "refugees from North Kivu"; new arrivals' long label on up to four lines
     "Figure": 85,  # room for 2,000,000
-    "Stock or flow": 85,
-    "Source": 160,  # the organisation's name, or its start: the cell holds it whole
+    "What it counts": 205,  # "flow since 1 Jan 2025 [scope] · low confidence", a long scope on further lines
+    "Source": 185,  # an organisation's name whole, up to some 95 characters on four lines
     "Link": 60,
 }
+# Streamlit wraps cell text only in rows higher than 4rem (64 pixels); these hold four lines.
+FIGURES_ROW_HEIGHT = 84
+
+
+def what_it_counts(row) -> str:
+    """A figure's kind in words, for the table: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated', then
+    its scope in brackets and '· low confidence' where they apply: 'stock [Goma sites only] · low confidence'."""
+    scope = "" if t.blank(row.get("scope")) else f" [{row['scope']}]"
+    low = " · low confidence" if row.get("confidence") == "low" else ""
+    return f"{t.period(row, short=True)}{scope}{low}"
+
+
+def _place(countries: pd.Series, provinces: pd.Series, names: dict[str, str]) -> list[str]:
+    """'Democratic Republic of the Congo / South Kivu': the country's name, then the province where given."""
+    return [t.place(c, names) + ("" if t.blank(a) else f" / {a}") for c, a in zip(countries, provinces)]
 
 
 def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The figures table as people read it: one row per reported figure, newest first; date, place, who,
-    figure, stock or flow and source first (FIGURES_TABLE_FIRST)."""
+    """The figures table as people read it: one row per reported figure, newest first; date, place, who (and
+    from where), figure, what it counts and source first (FIGURES_TABLE_FIRST), then the parts of what it counts
+    in columns of their own, to sort and filter by."""
     f = figures.sort_values(["as_of", "destination_country"], ascending=[False, True])
+    rows = f.to_dict("records")
     return readable(pd.DataFrame(
         {
             "As of": f["as_of"].dt.date,
-            "Where people are": [
-                t.place(c, names) + ("" if t.blank(a) else f" / {a}")
-                for c, a in zip(f["destination_country"], f["destination_admin1"])
-            ],
-            "Who": f["population_type"].map(t.population),
+            "Where people are": _place(f["destination_country"], f["destination_admin1"], names),
+            "Who": [t.population(r["population_type"]) + t.origin(r) for r in rows],
             "Figure": f["figure"],
-            "Stock or flow": f["measure"],
+            "What it counts": [what_it_counts(r) for r in rows],
             "Source": f["source_org"],
             "Link": f["source_url"].map(safe_url),
+            "Stock or flow": f["measure"],
             "Counted since": f["period_start"].dt.date,
-            "From": [
-                t.place(c, names) + ("" if t.blank(a) else f" / {a}")
-                for c, a in zip(f["origin_country"], f["origin_admin1"])
-            ],
+            "From": _place(f["origin_country"], f["origin_admin1"], names),
             "Scope": f["scope"],
             "Title": f["source_title"],
             "Confidence": f["confidence"],

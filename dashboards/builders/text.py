@@ -97,15 +97,23 @@ def origin(row) -> str:
     return f" from {' and '.join(where_from.split('; '))}"  # "North Kivu; South Kivu" reads as both
 
 
+# What a flow's people did in its counting period, by population type: returnees returned and new arrivals
+# arrived; refugees, asylum seekers and IDPs were newly displaced (the default for any other type).
+FLOW_VERBS = {"returnees": "returned", "new_arrivals": "arrived"}
+
+
 def period(row, *, short: bool = False) -> str:
-    """What a figure counts, in words: 'total at that date (stock)', 'newly displaced since 1 Jan 2025 (flow)';
-    short, for labels and legends: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated'."""
+    """What a figure counts, in words: 'total at that date (stock)', 'newly displaced since 1 Jan 2025 (flow)'
+    ('returned since …' for returnees, 'arrived since …' for new arrivals); short, for labels and legends,
+    the same for every population (which the label names beside it): 'stock', 'flow since 1 Jan 2025',
+    'flow, start not stated'."""
     if row["measure"] == "stock":
         return "stock" if short else "total at that date (stock)"
+    verb = FLOW_VERBS.get(row.get("population_type"), "newly displaced")
     if blank(row["period_start"]):
-        return "flow, start not stated" if short else "newly displaced, start of period not stated (flow)"
+        return "flow, start not stated" if short else f"{verb}, start of period not stated (flow)"
     since = fmt_date(row["period_start"])
-    return f"flow since {since}" if short else f"newly displaced since {since} (flow)"
+    return f"flow since {since}" if short else f"{verb} since {since} (flow)"
 
 
 def source_html(row) -> str:
@@ -122,7 +130,8 @@ def confidence_html(row) -> str:
 
 
 def figure_sentence(row, names: dict[str, str]) -> str:
-    """'42,000 asylum seekers in Burundi, newly displaced since …, as of 21 Feb 2025' (plain text)."""
+    """'42,000 asylum seekers in Burundi, newly displaced since …, as of 21 Feb 2025'; '209,000 returnees in
+    North Kivu, …, returned, start of period not stated (flow), …' (plain text)."""
     where = place(row["destination_country"], names)
     if not blank(row.get("destination_admin1")):
         where = f"{row['destination_admin1']}, {where}"

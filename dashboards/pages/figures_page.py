@@ -26,8 +26,8 @@ def render() -> None:
     figures = snap.figures
     st.title("Displacement figures")
     st.caption(
-        "One row per reported figure. Stocks (people displaced at a date) and flows (newly displaced since a "
-        "date) are different series and are never added together. Rows marked low confidence come from a single, "
+        "One row per reported figure. Stocks (people displaced at a date) and flows (people newly displaced, "
+        "returned or arrived since a date) are different series and are never added together. Rows marked low confidence come from a single, "
         "secondary or unverified report."
     )
     places = sorted(figures["destination_country"].dropna().unique(), key=lambda c: t.place(c, names))
@@ -52,6 +52,8 @@ def render() -> None:
         hide_index=True,
         width="stretch",
         column_config=column_config(),
+        row_height=tables.FIGURES_ROW_HEIGHT,
+        height=600,  # some seven rows of four lines in sight (the default height shows four)
         key="figures_table",
     )
     st.caption(f"{len(shown)} of {len(figures)} rows, data version {snap.version}.")

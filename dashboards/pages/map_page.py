@@ -299,8 +299,8 @@ def render() -> None:
         on_click="ignore",
     )
     st.subheader("Reported figures over time")
-    st.caption("One line per series (place, population, stock or flow, counting period, scope); stocks and flows "
-               "are separate lines and are never added up. The dashed line is the chosen date. Square-root scale.")
+    st.caption("One colour per series (place, population, stock or flow, counting period, scope); stocks and flows "
+               f"are separate series and are never added up. {charts.KEY} Square-root scale.")
     # One above the other, each the page's width: side by side, half a column cuts every legend label.
     abroad, inside = timelines(database_url(), snap.version, on)
     st.markdown("**People who fled abroad, by country**")

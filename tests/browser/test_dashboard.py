@@ -323,3 +323,22 @@ def test_the_figures_table_shows_each_figures_date_and_source_without_scrolling_
     shown = grid.locator("th").all_text_contents()
     assert shown[: len(FIGURES_TABLE_FIRST)] == list(FIGURES_TABLE_FIRST), shown
     assert "Notes" not in shown  # the rest is a scroll away
+
+
+def test_on_a_phone_every_timeline_legend_label_is_whole_and_told_apart(watched, app_url):
+    # At 400 pixels a label on one line was cut: Burundi's refugees from South Kivu since 1 Dec 2025 and since
+    # 5 Dec 2025 both read "Burundi: refugees from South Kivu, flow …".
+    page = watched.page
+    page.set_viewport_size({"width": 400, "height": 850})
+    page.goto(app_url)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(1).wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    for chart in (charts.nth(0), charts.nth(1)):
+        chart.scroll_into_view_if_needed()
+        labels = chart.locator("g.role-legend-label text").evaluate_all(
+            "texts => texts.map(t => t.querySelectorAll('tspan').length"
+            " ? Array.from(t.querySelectorAll('tspan'), s => s.textContent) : [t.textContent])")
+        assert len(labels) > 5
+        assert not [lines for lines in labels if any("…" in line for line in lines)], labels
+        assert len({" ".join(lines) for lines in labels}) == len(labels), labels

@@ -60,7 +60,29 @@ def test_the_figures_table_puts_date_and_source_where_a_1400_pixel_window_shows_
     assert list(table.columns[: len(first)]) == first
     assert {"As of", "Figure", "Source", "Link"} <= set(first)
     assert sum(FIGURES_TABLE_FIRST.values()) <= TABLE_WIDTH_AT_1400
-    assert set(table.columns) - set(first) == {"Counted since", "From", "Scope", "Title", "Confidence", "Notes"}
+    assert set(table.columns) - set(first) == {"Stock or flow", "Counted since", "From", "Scope", "Title",
+                                               "Confidence", "Notes"}
+
+
+def test_a_figures_row_says_in_its_first_columns_what_the_number_covers_and_whose_people_they_are():
+    from dashboards.builders.tables import FIGURES_TABLE_FIRST, figures_display
+    from dashboards.config import SEEDS_DIR
+    from dashboards.seeds import read_seed
+
+    table = figures_display(read_seed(SEEDS_DIR / "figures.csv", FIGURES), {"COD": "DR Congo", "BDI": "Burundi"})
+    first = table[list(FIGURES_TABLE_FIRST)]
+    rows = {(r["As of"], r["Figure"]): r for r in first.to_dict("records")}
+    # Seeds: OCHA's 2.8 million IDPs in North Kivu (11 Jan 2025) is a province's stock; UNHCR's 17,000 of
+    # 4 Mar 2025 counts Goma's sites only, from a report of low confidence.
+    assert rows[("2025-01-11", 2800000)]["What it counts"] == "stock"
+    assert rows[("2025-03-04", 17000)]["What it counts"] == "stock [Goma sites only] · low confidence"
+    assert rows[("2025-01-25", 120000)]["What it counts"] == (
+        "flow since 1 Jan 2025 [Masisi and Kirotshe health zones only]")
+    assert rows[("2025-02-19", 10000)]["What it counts"] == "flow, start not stated"
+    assert rows[("2025-02-19", 10000)]["Who"] == "refugees from South Kivu"
+    assert rows[("2025-03-04", 209000)]["Who"] == "returnees"  # from North Kivu, where they are: no 'from'
+    # The parts stay in columns of their own further right, to sort and filter by.
+    assert set(table["Stock or flow"]) == {"stock", "flow"} and "Goma sites only" in set(table["Scope"])
 
 
 def test_the_version_list_reads_who_when_what_and_what_changed_first_and_the_fingerprint_last():

@@ -54,3 +54,34 @@ def test_a_change_is_said_in_rows_per_kind():
 
     assert t.change_counts(Preview(added=2, changed=0, unchanged=5, removed=1)) == "2 rows added, 1 row removed"
     assert t.change_counts(Preview(added=0, changed=0, unchanged=5, removed=0)) == "no change"
+
+
+def test_a_flow_is_worded_by_who_moved_returnees_returned_and_new_arrivals_arrived():
+    # Seeds: OCHA's 209,000 returnees to three territories of North Kivu, start of the period not stated.
+    returnees = {"figure": 209000, "population_type": "returnees", "origin_admin1": "North Kivu",
+                 "destination_country": "COD", "destination_admin1": "North Kivu",
+                 "scope": "Masisi, Nyiragongo and Rutshuru territories only", "measure": "flow",
+                 "period_start": None, "as_of": pd.Timestamp("2025-03-04")}
+    assert t.figure_sentence(returnees, {"COD": "DR Congo"}) == (
+        "209,000 returnees in North Kivu, DR Congo [Masisi, Nyiragongo and Rutshuru territories only], "
+        "returned, start of period not stated (flow), as of 4 Mar 2025"
+    )
+    since = pd.Timestamp("2025-01-01")
+    worded = {kind: t.period({**returnees, "population_type": kind, "period_start": since})
+              for kind in ("returnees", "new_arrivals", "refugees", "asylum_seekers", "idps")}
+    assert worded == {
+        "returnees": "returned since 1 Jan 2025 (flow)",
+        "new_arrivals": "arrived since 1 Jan 2025 (flow)",
+        "refugees": "newly displaced since 1 Jan 2025 (flow)",
+        "asylum_seekers": "newly displaced since 1 Jan 2025 (flow)",
+        "idps": "newly displaced since 1 Jan 2025 (flow)",
+    }
+    assert "newly displaced" not in t.figure_sentence(returnees, {})
+
+
+def test_the_short_wording_for_labels_is_the_same_for_every_population_which_the_label_names():
+    row = {"measure": "flow", "period_start": pd.Timestamp("2025-01-01")}
+    for kind in ("returnees", "new_arrivals", "refugees", "idps"):
+        assert t.period({**row, "population_type": kind}, short=True) == "flow since 1 Jan 2025"
+        assert t.period({**row, "population_type": kind, "period_start": None}, short=True) == "flow, start not stated"
+        assert t.period({**row, "population_type": kind, "measure": "stock"}, short=True) == "stock"

@@ -24,6 +24,8 @@ def test_the_table_is_set_to_show_date_and_source_in_its_first_columns_at_their_
     table = at.dataframe[0]
     columns = json.loads(table.proto.columns)
     assert {name: columns[name]["width"] for name in FIGURES_TABLE_FIRST} == FIGURES_TABLE_FIRST
+    # Streamlit wraps a cell's text, rather than cutting it, only in rows higher than 4rem (64 pixels).
+    assert table.proto.row_height > 64
     assert list(table.value.columns[: len(FIGURES_TABLE_FIRST)]) == list(FIGURES_TABLE_FIRST)
 
 

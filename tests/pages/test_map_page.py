@@ -319,3 +319,12 @@ def test_a_typed_date_sets_the_view_as_the_slider_does_and_follows_it(app_env):
     assert at.query_params["date"] in ("2025-02-16", ["2025-02-16"])
     at.slider(key="date").set_value(date(2025, 1, 28)).run()
     assert at.date_input(key="date_typed").value == date(2025, 1, 28)
+
+
+def test_the_timelines_caption_says_what_each_line_style_and_the_grey_rule_mean(app_env):
+    at = run_page(PAGE)
+    caption = next(c.value for c in at.caption if "Square-root scale" in c.value)
+    for key in ("Stocks are solid lines", "flows counted since a stated date dashed lines",
+                "a flow whose start is not stated is dots only", "The grey rule is the chosen date"):
+        assert key in caption, caption
+    assert "dashed line is the chosen date" not in caption
