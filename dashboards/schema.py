@@ -236,7 +236,8 @@ FIGURES = Table(
             "measure",
             "category",
             "#indicator+measure",
-            "`stock`: people displaced at the date; `flow`: newly displaced between period_start and as_of.",
+            "`stock`: people displaced at the date; `flow`: newly displaced (or returned, or arrived) "
+            "between period_start and as_of.",
             required=True,
             allowed=MEASURES,
         ),

@@ -25,7 +25,7 @@ Facts are cited to their publishers; the dashboard's own code and text are the p
 
 **Caveats**
 - *Stocks and flows.* A stock counts people displaced at a date; a flow counts people newly displaced
-  since a date. They are separate series: never added up, never chained.
+  (or returned, or arrived) since a date. They are separate series: never added up, never chained.
 - *Conflicting sources.* Where sources disagree (different counts, definitions or dates), every report
   stays in the data. The map shows each place's latest report; where sources give different figures
   for the same series and date, its label says "sources differ" and its popup lists each with its
