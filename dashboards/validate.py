@@ -436,7 +436,10 @@ def _duplicate_problems(
         release_arrow_memory()
     ordered = np.sort(hashes[~in_error])
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    typed = typed[np.isin(hashes, repeated) & ~in_error]
+    shared = np.isin(hashes, repeated) & ~in_error
+    if not shared.any():  # the usual case; even an empty selection of a big frame costs a copy's worth of memory
+        return problems, typed.index[:0]
+    typed = typed[shared]
     typed = typed[typed.duplicated(subset=key, keep=False).to_numpy()]
     exact = typed.duplicated(keep="first")
     for row in typed.index[exact]:
