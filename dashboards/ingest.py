@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -606,8 +607,6 @@ def _letter(position: int) -> str:
 def _ignored_columns(header: list[str], tags: list[str], body: pd.DataFrame, table: Table, used: set[str]) -> list[str]:
     """A note naming the file's columns that nothing was read from; one no name or hashtag was recognised in
     gets the closest column name, as it may be misspelt ('Figur')."""
-    import difflib
-
     names = {_name_key(n): c.name for c in table.columns for n in (c.name, *c.synonyms)}
     ignored = []
     for position, name in enumerate(header):

@@ -70,11 +70,10 @@ def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
     else:
         where = t.place(row["destination_country"], names)
     kind = t.period(row, short=True)
-    scope = "" if t.blank(row.get("scope")) else f" [{row['scope']}]"
-    people = t.population(row["population_type"]).split(" (")[0] if population else ""
+    people = t.population(row["population_type"], short=True) if population else ""
     what = f"{people}{t.origin(row)}".strip()
     what = f"{what}, " if what else ""
-    return f"{where}: {what}{kind}{scope}"
+    return f"{where}: {what}{kind}{t.scope(row)}"
 
 
 def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_border: bool) -> alt.LayerChart:

@@ -306,7 +306,8 @@ def flow_weight(value: float, largest: float) -> float:
 def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None, title: str | None = None,
                  rivals: pd.DataFrame | None = None, stale: bool = False, earlier: pd.DataFrame | None = None) -> str:
     """The figure, what it counts, as-of date and source; the other sources' different figures for the same
-    series and date (rivals), each with its source; then the latest of the place's other series."""
+    series on the same date (rivals) and in the 30 days before (earlier), each with its source; then the newest
+    of the place's other series (OTHERS_LISTED at most)."""
     title = title or t.place(row["destination_country"], names)
     old = f' <span class="low-confidence">last report {STALE_NOTE}</span>' if stale else ""
     lines = [
@@ -398,7 +399,7 @@ def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: "
         f"{t.esc(t.fmt_int(row['figure']))}{_year(row, on)}</b> "
-        f"{t.esc(t.population(row['population_type']).split(' (')[0])}<br>{t.esc(t.period(row, short=True))}, "
+        f"{t.esc(t.population(row['population_type'], short=True))}<br>{t.esc(t.period(row, short=True))}, "
         f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{_notes(row, on, differ)}"
     )
 
@@ -433,8 +434,9 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
                reports: pd.DataFrame | None = None) -> folium.FeatureGroup:
     """A line from the Kivus to each destination country, labelled with figure, date and source.
 
-    `reports` are all figure rows (any may be given; only those of a mark's series and as-of date are
-    used): a different figure for the same series and date is listed in the popup and flagged on the label.
+    `reports` are all figure rows (any may be given; only those of a mark's series from the 30 days up to its
+    as-of date are used): another source's different figure for the same series and date is listed in the popup
+    and flagged on the label, one from the 30 days before is listed in the popup.
     """
     names = boundaries.country_names()
     group = folium.FeatureGroup(name="Cross-border displacement")

@@ -78,9 +78,8 @@ FIGURES_ROW_HEIGHT = 84
 def what_it_counts(row) -> str:
     """A figure's kind in words, for the table: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated', then
     its scope in brackets and '· low confidence' where they apply: 'stock [Goma sites only] · low confidence'."""
-    scope = "" if t.blank(row.get("scope")) else f" [{row['scope']}]"
     low = " · low confidence" if row.get("confidence") == "low" else ""
-    return f"{t.period(row, short=True)}{scope}{low}"
+    return f"{t.period(row, short=True)}{t.scope(row)}{low}"
 
 
 def _place(countries: pd.Series, provinces: pd.Series, names: dict[str, str]) -> list[str]:

@@ -75,8 +75,15 @@ def fmt_date(value) -> str:
     return f"{d.day} {d:%b %Y}" if isinstance(d, date) else str(value)
 
 
-def population(value: str) -> str:
-    return POPULATION_LABELS.get(value, value or "")
+def population(value: str, *, short: bool = False) -> str:
+    """The population type in words; short, without the label's bracketed explanation (for labels)."""
+    label = POPULATION_LABELS.get(value, value or "")
+    return label.split(" (")[0] if short else label
+
+
+def scope(row) -> str:
+    """' [Goma sites only]' after a figure that counts part of a place's people; '' for the whole."""
+    return "" if blank(row.get("scope")) else f" [{row['scope']}]"
 
 
 def controller(value: str) -> str:
@@ -135,8 +142,7 @@ def figure_sentence(row, names: dict[str, str]) -> str:
     where = place(row["destination_country"], names)
     if not blank(row.get("destination_admin1")):
         where = f"{row['destination_admin1']}, {where}"
-    scope = "" if blank(row.get("scope")) else f" [{row['scope']}]"
     return (
-        f"{fmt_int(row['figure'])} {population(row['population_type'])}{origin(row)} in {where}{scope}, "
+        f"{fmt_int(row['figure'])} {population(row['population_type'])}{origin(row)} in {where}{scope(row)}, "
         f"{period(row)}, as of {fmt_date(row['as_of'])}"
     )
