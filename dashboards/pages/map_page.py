@@ -201,9 +201,22 @@ def _near(reported, target) -> bool:
     return zoom == zoom2 and abs(lat - lat2) < 1e-3 and abs(lon - lon2) < 1e-3
 
 
-def _typed_date() -> None:
-    if st.session_state.get("date_typed"):  # emptied field: the date stays as it was
-        st.session_state["date"] = st.session_state["date_typed"]
+def _typed_key(drawn: date) -> str:
+    return f"date_typed_{drawn.isoformat()}"
+
+
+def _take_typed_date(shown: date) -> None:
+    """A date typed into the field drawn for the date shown last becomes the slider's date.
+
+    The field is a new widget for each date shown, and only the one drawn last is read. A browser sends every
+    widget's value with each change, and one that has not redrawn the field yet sends it back under the key
+    it was drawn with, still holding its old date or the date typed before: read as typed again, that would
+    pull the slider back (keys pressed fast on a slow server did that; so did a slider moved right after a
+    typed date). A callback cannot tell these apart. An emptied field leaves the date as it was.
+    """
+    typed = st.session_state.get(_typed_key(shown))
+    if typed and typed != shown:
+        st.session_state["date"] = typed
 
 
 def _view_state(span) -> viewstate.ViewState:
@@ -234,6 +247,7 @@ def render() -> None:
         st.info("There is no data yet.")
         return
     view = _view_state(span)
+    _take_typed_date(view.on)
     snap = snapshot(view.version) if view.version else current
     span = vm.date_range(snap.figures, snap.control) or span
     names = get_boundaries().country_names()
@@ -245,13 +259,12 @@ def render() -> None:
     newer = st.empty()  # filled once the widgets have set the view, so the link carries it
 
     # A slider is quick on a screen and coarse on a phone (a pixel is days): a date field beside it
-    # sets the same date exactly. Each follows the other through the slider's state.
-    st.session_state["date_typed"] = st.session_state["date"]
+    # sets the same date exactly, and follows the slider.
     slide, typed = st.columns([5, 1], vertical_alignment="bottom")
     on = slide.slider("Show the situation on", min_value=span[0], max_value=span[1], key="date",
                       format="D MMM YYYY")
-    typed.date_input("Or type the date", min_value=span[0], max_value=span[1], key="date_typed",
-                     format="YYYY-MM-DD", on_change=_typed_date)
+    typed.date_input("Or type the date", value=on, min_value=span[0], max_value=span[1], key=_typed_key(on),
+                     format="YYYY-MM-DD")
     headline = st.container()  # filled below, once the view is known
     with st.container(horizontal=True):
         shown = st.pills(

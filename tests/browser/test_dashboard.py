@@ -219,7 +219,7 @@ def test_the_map_keeps_its_zoom_when_the_date_changes_and_the_url_follows(watche
     page, frame = open_map(watched, app_url)
     map_frame = page.frame(url=lambda u: "st_folium" in u)
     frame.locator(".leaflet-control-zoom-in").click()
-    page.wait_for_timeout(800)
+    page.wait_for_function("() => location.search.includes('zoom=7')", timeout=15_000)
     zoom = map_frame.evaluate("() => map_div.getZoom()")
     page.get_by_role("slider").first.focus()
     for _ in range(40):
@@ -342,3 +342,18 @@ def test_on_a_phone_every_timeline_legend_label_is_whole_and_told_apart(watched,
         assert len(labels) > 5
         assert not [lines for lines in labels if any("…" in line for line in lines)], labels
         assert len({" ".join(lines) for lines in labels}) == len(labels), labels
+
+
+def test_a_date_typed_in_the_field_moves_the_slider_and_the_address(watched, app_url):
+    page, _ = open_map(watched, app_url)
+    page.get_by_role("spinbutton", name="year, Or type the date").click()  # year, month and day are segments
+    page.keyboard.type("20250216")
+    page.keyboard.press("Tab")  # to the field's calendar button
+    page.keyboard.press("Tab")  # out of the field: Streamlit takes the date when the field loses focus
+    page.wait_for_function("() => location.search.includes('date=2025-02-16')", timeout=15_000)
+    assert page.get_by_role("slider").first.get_attribute("aria-valuetext") == "16 Feb 2025"
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('date=2025-02-17')", timeout=15_000)
+    page.wait_for_function("() => [...document.querySelectorAll('[role=spinbutton]')].map(s => s.textContent)"
+                           ".join('-') === '2025-02-17'", timeout=15_000)  # the field follows the slider
