@@ -69,6 +69,8 @@ MAP_CSS = """
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
 .popup-body .muted { color: #555; font-size: 11px; }
 .tile-error { background: #fdebd0; color: #5b3a07; border-left: 3px solid #b9770e; padding: 4px 8px; max-width: 280px; font-size: 12px; box-shadow: 0 1px 4px rgba(0,0,0,.35); }
+.town-label { background: none; border: none; }
+.town-label span { display: inline-block; white-space: nowrap; font-size: 11px; font-weight: 600; color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
 .popup-body .sources-differ { margin: 4px 0; padding: 3px 5px; background: #fdebd0; border-left: 3px solid #b9770e; }
 </style>
 """
@@ -155,6 +157,64 @@ class _Css(MacroElement):
     _template = Template("{% macro header(this, kwargs) %}" + MAP_CSS + "{% endmacro %}")
 
 
+class _Declutter(MacroElement):
+    """Town names are placed beside their circles where they cover nothing: right of the circle, else left,
+    above or below; a name with no room is hidden. Names go down in order of rank (the cities first), each kept
+    clear of the names placed before it, the figures' labels, the legend and the other towns' circles; the
+    cities' names may cross a circle (at the region's zoom the towns around Goma overlap and the map would
+    otherwise name none of them), drawn with a light halo. Run on every zoom and whenever layers change, so
+    more names show as the reader zooms in. Our own script; it fetches nothing."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }}, pending = false;
+            var PLACES = ["", "translate(calc(-100% - 18px), 0)", "translate(calc(-50% - 9px), -17px)",
+                          "translate(calc(-50% - 9px), 17px)"];
+            function overlap(a, b) {
+                return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            }
+            function rects(box, selector) {
+                return Array.prototype.map.call(box.querySelectorAll(selector), function (e) {
+                    return e.getBoundingClientRect(); });
+            }
+            function declutter() {
+                pending = false;
+                var box = map.getContainer(), view = box.getBoundingClientRect();
+                var taken = rects(box, ".flow-label, .idp-label, .map-legend");
+                var circles = rects(box, "path.control-marker");
+                var names = Array.prototype.slice.call(box.querySelectorAll(".town-label span"));
+                names.sort(function (a, b) { return a.dataset.rank - b.dataset.rank; });
+                names.forEach(function (name) {
+                    var city = name.dataset.city === "1", placed = false;
+                    for (var i = 0; i < PLACES.length && !placed; i++) {
+                        name.style.transform = PLACES[i];
+                        var r = name.getBoundingClientRect();
+                        var clear = function (o) { return !overlap(r, o); };
+                        placed = r.left >= view.left && r.right <= view.right && r.top >= view.top &&
+                            r.bottom <= view.bottom && taken.every(clear) && (city || circles.every(clear));
+                        if (placed) { taken.push(r); }
+                    }
+                    name.style.visibility = placed ? "visible" : "hidden";
+                });
+            }
+            function soon() { if (!pending) { pending = true; setTimeout(declutter, 50); } }
+            map.on("zoomend moveend layeradd layerremove resize", soon);
+            soon();
+            // Sizes change once the styles and the font have loaded: place the names again then.
+            if (document.readyState !== "complete") { window.addEventListener("load", soon); }
+            if (document.fonts) { document.fonts.ready.then(soon); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Declutter"
+
+
 def legend_html() -> str:
     rows = "".join(
         f'<div><span class="swatch" style="background:{CONTROLLER_COLORS[c]}"></span>{t.esc(t.controller(c))}</div>'
@@ -213,6 +273,7 @@ def base_map(boundaries: Boundaries, *, tiles: bool = False, asset_base: str | N
         tooltip=folium.GeoJsonTooltip(fields=["name", "name_fr"], labels=False),
     ).add_to(m)
     _Legend(legend_html(), t.esc(BOUNDARY_CREDIT)).add_to(m)
+    _Declutter().add_to(m)
     return m
 
 
@@ -256,13 +317,34 @@ def control_popup(row, history: pd.DataFrame | None = None) -> str:
     return f'<div class="popup-body">{"".join(lines)}</div>'
 
 
+# The Kivus' cities, named first on the map whatever the data holds; other towns follow by how many control
+# events the data has for them (the most reported, the most asked about), then by name.
+CITIES = ("Goma", "Bukavu", "Uvira", "Butembo", "Beni")
+
+
+def town_ranks(state: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.Series:
+    """Each locality's place in the order its name is put on the map (0 first), by the state's index."""
+    city = state["locality"].map({name: i for i, name in enumerate(CITIES)}).fillna(len(CITIES))
+    if events is not None and len(events):
+        counts = events.groupby(["locality", "province"]).size()
+        reported = pd.Series([counts.get((l, p), 0) for l, p in zip(state["locality"], state["province"])],
+                             index=state.index)
+    else:
+        reported = pd.Series(0, index=state.index)
+    order = pd.DataFrame({"city": city, "reported": -reported, "name": state["locality"].astype(str)})
+    ranked = order.sort_values(["city", "reported", "name"], kind="stable").index
+    return pd.Series(range(len(ranked)), index=ranked).reindex(state.index)
+
+
 def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=None) -> folium.FeatureGroup:
-    """One circle per mapped locality, coloured by controller; a dashed ring when its last report is old.
+    """One circle per mapped locality, coloured by controller; a dashed ring when its last report is old; its
+    name beside it where the name has room (the map hides names that would cover something, see _Declutter).
 
     The most common controller's circles are drawn first: where circles overlap at the region's zoom,
     the fewer towns another side holds stay on top, visible, rather than hidden under the many.
     """
     group = folium.FeatureGroup(name="Territorial control")
+    ranks = town_ranks(state, events)
     held = state["controlled_by"].map(state["controlled_by"].value_counts(dropna=False)).fillna(0)
     state = state.assign(_held=held.to_numpy()).sort_values("_held", ascending=False, kind="stable")
     for _, row in state.iterrows():
@@ -289,6 +371,16 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
             class_name="control-marker stale" if stale else "control-marker",
             popup=folium.Popup(popup, max_width=340),
             tooltip=folium.Tooltip(f"{t.esc(row['locality'])}: {t.esc(t.controller(row['controlled_by']))}"),
+        ).add_to(group)
+    for index, row in state.iterrows():  # after the circles, so a name is never under another town's circle
+        if t.blank(row["lat"]) or t.blank(row["lon"]):
+            continue
+        folium.Marker(
+            location=(float(row["lat"]), float(row["lon"])),
+            icon=folium.DivIcon(html=f'<span data-rank="{int(ranks[index])}" data-city="{int(row["locality"] in CITIES)}">'
+                                     f'{t.esc(row["locality"])}</span>',
+                                class_name="town-label", icon_size=(0, 0), icon_anchor=(-9, 8)),
+            interactive=False,
         ).add_to(group)
     return group
 

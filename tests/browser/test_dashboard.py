@@ -292,6 +292,8 @@ def test_the_timelines_keep_their_plot_height_under_a_long_legend(watched, app_u
     assert box["height"] > HEIGHT + 200, box
     column = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
     assert box["x"] + box["width"] <= column["x"] + column["width"] + 1
+    for chart in (charts.nth(0), charts.nth(1)):  # the data reached the charts: lines and points are drawn
+        assert chart.locator("g.mark-line path").count() > 3 and chart.locator("g.mark-symbol path").count() > 3
 
 
 def test_tables_export_only_through_the_formula_safe_download_buttons(watched, app_url):
@@ -357,3 +359,39 @@ def test_a_date_typed_in_the_field_moves_the_slider_and_the_address(watched, app
     page.wait_for_function("() => location.search.includes('date=2025-02-17')", timeout=15_000)
     page.wait_for_function("() => [...document.querySelectorAll('[role=spinbutton]')].map(s => s.textContent)"
                            ".join('-') === '2025-02-17'", timeout=15_000)  # the field follows the slider
+
+
+TOWN_NAMES = """() => {
+    const box = r => { const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+    const shown = [...document.querySelectorAll('.town-label span')].filter(s => s.style.visibility === 'visible');
+    return {
+        names: shown.map(s => s.textContent),
+        boxes: shown.map(s => [s.textContent, s.dataset.city === '1', box(s)]),
+        circles: [...document.querySelectorAll('path.control-marker')].map(box),
+        labels: [...document.querySelectorAll('.flow-label, .idp-label, .map-legend')].map(box),
+    };
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_town_names_show_the_cities_first_cover_nothing_and_more_appear_when_zooming_in(watched, app_url):
+    page, frame = open_map(watched, app_url)
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    page.wait_for_timeout(1500)
+    seen = map_frame.evaluate(TOWN_NAMES)
+    assert {"Goma", "Bukavu", "Uvira"} <= set(seen["names"]), seen["names"]
+    for i, (name, city, b) in enumerate(seen["boxes"]):
+        assert not any(_overlap(b, other) for _, _, other in seen["boxes"][:i]), name
+        assert not any(_overlap(b, label) for label in seen["labels"]), name  # figures and legend stay readable
+        if not city:
+            assert not any(_overlap(b, c) for c in seen["circles"]), name
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(800)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
+    page.wait_for_timeout(1000)
+    closer = map_frame.evaluate(TOWN_NAMES)
+    assert len(closer["names"]) > len(seen["names"]) + 5, (seen["names"], closer["names"])

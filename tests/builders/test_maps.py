@@ -81,6 +81,32 @@ def test_towns_of_the_less_common_controllers_are_drawn_last_so_they_stay_visibl
     assert drawn == [colours["M23/AFC"]] * 3 + [colours["Wazalendo"]] * 2 + [colours["FARDC"]]
 
 
+def test_every_mapped_town_is_named_beside_its_circle_cities_first_then_the_most_reported():
+    control = read_seed(FIXTURES.parent.parent / "seeds" / "control.csv", CONTROL)
+    state = vm.control_at(control)
+    group = maps.control_layer(state, control)
+    labels = [c for c in group._children.values() if type(c) is folium.Marker]
+    icons = [next(i for i in m._children.values() if isinstance(i, folium.DivIcon)) for m in labels]
+    names = dict(re.fullmatch(r'<span data-rank="(\d+)" data-city="[01]">([^<]+)</span>', i.options["html"]).groups() for i in icons)
+    html = render(maps.base_map(B), group)
+    assert len(labels) == len(names) == len(vm.mapped(state))
+    ranked = [names[r] for r in sorted(names, key=int)]
+    assert ranked[:3] == ["Goma", "Bukavu", "Uvira"]
+    counts = control.groupby("locality").size()
+    others = [counts[n] for n in ranked[3:] if n not in maps.CITIES]
+    assert others == sorted(others, reverse=True) and others[0] > 1  # Kitshanga, 4 events, leads the rest
+    assert all(m.options.get("interactive") is False for m in labels)  # clicks go through to the circle
+    assert "declutter" in html  # names that would cover something are hidden by the map's own script
+
+
+def test_a_town_name_is_escaped_on_the_map():
+    control = frame(CONTROL, "\n".join([CONTROL_HEADER,
+        '2025-02-01,<b onmouseover=alert(1)>Sake,T,North Kivu,-1.5,29.0,GeoNames,M23/AFC,captured,R,T,https://example.org/x,,']))
+    html = render(maps.base_map(B), maps.control_layer(vm.control_at(control), control))
+    assert "&lt;b onmouseover=alert(1)&gt;Sake" in html
+    assert "<b onmouseover" not in html.replace("\\u003c", "<")  # the JSON in the page holds no live tag
+
+
 def test_a_control_popup_gives_place_controller_since_and_linked_source():
     row = pd.Series({"locality": "Goma", "territory": "Goma (city)", "province": "North Kivu",
                      "controlled_by": "M23/AFC", "since": pd.Timestamp("2025-01-27"), "event": "captured",
