@@ -86,8 +86,23 @@ def standalone_map(url: str, version: int | None, on: date, layers: tuple[str, .
 def timelines(url: str, version: int | None, on: date) -> tuple[dict, dict]:
     figures, _ = tables(url, version)
     names = get_boundaries().country_names()
-    return (charts.timeline(figures, names, on, cross_border=True).to_dict(),
-            charts.timeline(figures, names, on, cross_border=False).to_dict())
+    return (_with_arrow_data(charts.timeline(figures, names, on, cross_border=True).to_dict()),
+            _with_arrow_data(charts.timeline(figures, names, on, cross_border=False).to_dict()))
+
+
+def _with_arrow_data(spec: dict) -> dict:
+    """The chart's datasets as Arrow IPC bytes, made once here (cached) rather than by Streamlit on each rerun,
+    which converts a dataset of records to a DataFrame and then to Arrow every time it draws the chart."""
+    import pyarrow as pa
+
+    datasets = {}
+    for name, records in spec.get("datasets", {}).items():
+        sink = pa.BufferOutputStream()
+        table = pa.Table.from_pandas(pd.DataFrame.from_records(records))
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        datasets[name] = sink.getvalue().to_pybytes()
+    return {**spec, "datasets": datasets} if datasets else spec
 
 
 def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
@@ -230,7 +245,7 @@ def _view_state(span) -> viewstate.ViewState:
             # A pinned version has its own date range: read the date against that one.
             pinned = snapshot(first.version)
             first = viewstate.parse(params, versions=versions,
-                                    span=vm.date_range(pinned.figures, pinned.control) or span, places=places)
+                                    span=pinned.span or span, places=places)
         st.session_state["view"] = first
         st.session_state["date"] = first.on
         st.session_state["layers"] = list(first.layers)
@@ -241,7 +256,7 @@ def _view_state(span) -> viewstate.ViewState:
 def render() -> None:
     current = snapshot()  # stops the page with a message if the database cannot be set up
     latest = current.version
-    span = vm.date_range(current.figures, current.control)
+    span = current.span
     st.title("Eastern DR Congo: displacement and territorial control")
     if span is None:
         st.info("There is no data yet.")
@@ -249,7 +264,7 @@ def render() -> None:
     view = _view_state(span)
     _take_typed_date(view.on)
     snap = snapshot(view.version) if view.version else current
-    span = vm.date_range(snap.figures, snap.control) or span
+    span = snap.span or span
     names = get_boundaries().country_names()
     # The notices are about the address opened: once the reader changes the view they no longer hold.
     untouched = (st.session_state.get("date") == view.on and st.session_state.get("focus") == view.focus

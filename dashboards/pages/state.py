@@ -9,6 +9,7 @@ import streamlit as st
 
 from ..config import cannot_open, database_url
 from ..geo import Boundaries, load_boundaries
+from .. import viewmodel as vm
 from ..imports import KINDS
 from ..imports import export as export_version
 from ..imports import revert_preview as preview_revert
@@ -38,6 +39,12 @@ def tables(url: str, version: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def date_span(url: str, version: int | None):
+    """A version's earliest and latest date (immutable, so cached by its id), or None without data."""
+    return vm.date_range(*tables(url, version))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def changes(url: str, kind: str, before: int, after: int) -> pd.DataFrame:
     """What differs between two versions (immutable, so cached by their ids; callers only read it)."""
     return get_store(url).changes(KINDS[kind], before, after)
@@ -58,11 +65,12 @@ def export(url: str, kind: str, version: int, hxl: bool) -> bytes:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The data on screen: a version and its two tables."""
+    """The data on screen: a version, its two tables and their date range (None without data)."""
 
     version: int | None
     figures: pd.DataFrame
     control: pd.DataFrame
+    span: tuple | None
 
 
 def open_store() -> Store:
@@ -88,4 +96,4 @@ def snapshot(version: int | None = None) -> Snapshot:
     store = open_store()
     version = version or store.current_version()
     figures, control = tables(store.url, version)
-    return Snapshot(version, figures, control)
+    return Snapshot(version, figures, control, date_span(store.url, version))

@@ -370,3 +370,22 @@ def test_the_timelines_caption_says_what_each_line_style_and_the_grey_rule_mean(
                 "a flow whose start is not stated is dots only", "The grey rule is the chosen date"):
         assert key in caption, caption
     assert "dashed line is the chosen date" not in caption
+
+
+def test_the_timelines_hold_their_data_as_arrow_made_once_with_every_row_of_the_chart(app_env):
+    import pyarrow as pa
+
+    from dashboards.builders import charts
+    from dashboards.pages import map_page
+    from dashboards.pages.state import get_boundaries, snapshot, tables
+
+    run_page(PAGE)  # seeds the database
+    snap, url = snapshot(), map_page.database_url()
+    figures, _ = tables(url, snap.version)
+    abroad, _ = map_page.timelines(url, snap.version, snap.span[1])
+    expected = charts.timeline(figures, get_boundaries().country_names(), snap.span[1], cross_border=True).to_dict()
+    assert abroad["datasets"] and set(abroad["datasets"]) == set(expected["datasets"])
+    for name, data in abroad["datasets"].items():
+        assert isinstance(data, bytes)  # Streamlit sends bytes as they are; records it converts on every rerun
+        rows = pa.ipc.open_stream(data).read_all().to_pandas()
+        assert len(rows) == len(expected["datasets"][name]) > 0
