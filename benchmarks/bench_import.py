@@ -116,6 +116,8 @@ def generate(path: Path, rows: int) -> None:
             "destination_admin1": admin1,
             "population_type": population,
             "figure": rng.lognormal(9, 2, rows).astype("int64"),
+            # Mostly as stated; some 'more than' or 'about', as in seeds/figures.csv.
+            "figure_qualifier": np.array(["", "", "", "more_than", "about"])[rng.integers(0, 5, rows)],
             "measure": measure_text,
             "period_start": period_start,
             "scope": scope_text,

@@ -71,6 +71,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "destination_admin1": ("province", "admin1", "province de destination"),
     "population_type": ("type de population", "type_population", "population type", "type"),
     "figure": ("chiffre", "nombre", "effectif", "valeur", "value", "number", "individus"),
+    "figure_qualifier": ("qualifier", "qualificatif", "precision du chiffre"),
     "measure": ("mesure", "stock ou flux", "stock_flux"),
     "period_start": ("depuis", "debut de periode", "since", "start"),
     "scope": ("portee", "perimetre"),
@@ -105,6 +106,11 @@ MEASURES = ("stock", "flow")
 
 CONFIDENCE = ("standard", "low")
 
+# How the source words its figure, when it qualifies it ("more than 50,000"): kept so that the dashboard says
+# it the same way. An empty cell is a figure given as it stands.
+QUALIFIERS = ("more_than", "at_least", "about", "up_to")
+QUALIFIER_WORDS = {"more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to"}
+
 CONTROLLERS = ("M23/AFC", "FARDC", "Wazalendo", "contested")
 CONTROLLER_LABELS = {
     "M23/AFC": "M23/AFC",
@@ -125,6 +131,13 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "event": {"capture": "captured", "prise": "captured", "pris": "captured", "repris": "retaken",
               "reprise": "retaken", "retrait": "withdrew", "withdrawn": "withdrew", "withdrawal": "withdrew"},
     "measure": {"flux": "flow"},
+    "figure_qualifier": {
+        "more than": "more_than", "over": "more_than", "plus de": "more_than", ">": "more_than",
+        "at least": "at_least", "au moins": "at_least", ">=": "at_least", "≥": "at_least",
+        "approximately": "about", "around": "about", "environ": "about", "~": "about", "près de": "about",
+        "pres de": "about", "nearly": "about", "up to": "up_to", "as many as": "up_to", "jusqu'à": "up_to",
+        "jusqu'a": "up_to",
+    },
     "population_type": {"réfugiés": "refugees", "refugies": "refugees", "demandeurs d'asile": "asylum_seekers",
                         "asylum seekers": "asylum_seekers", "déplacés internes": "idps", "deplaces internes": "idps",
                         "pdi": "idps", "idp": "idps", "retournés": "returnees", "retournes": "returnees",
@@ -233,6 +246,14 @@ FIGURES = Table(
         ),
         Column("figure", "integer", "#affected+num", "Number of people.", required=True, minimum=0),
         Column(
+            "figure_qualifier",
+            "category",
+            "#meta+qualifier",
+            "Empty when the source gives the figure as it stands; `more_than`, `at_least`, `about` or `up_to` "
+            "when the source words it so (e.g. 'more than 50,000').",
+            allowed=QUALIFIERS,
+        ),
+        Column(
             "measure",
             "category",
             "#indicator+measure",
@@ -329,7 +350,7 @@ TEMPLATE_EXAMPLES = {
     "figures": {
         "as_of": "2025-02-21", "origin_country": "COD", "origin_admin1": "South Kivu",
         "destination_country": "BDI", "destination_admin1": "", "population_type": "asylum_seekers",
-        "figure": "42000", "measure": "flow", "period_start": "2025-02-07", "scope": "",
+        "figure": "42000", "figure_qualifier": "about", "measure": "flow", "period_start": "2025-02-07", "scope": "",
         "source_org": "UNHCR", "source_title": "Title of the report",
         "source_url": "https://example.org/report", "confidence": "standard",
         "notes": "Example row: replace it with your own.",

@@ -40,6 +40,11 @@ _SQL_TYPES = {
 }
 
 
+# Columns added to a table after databases were made with it: added (empty) to such a database when it opens,
+# under the write lock. Each is nullable, and an empty cell means what the column meant before it existed.
+ADDED_COLUMNS = {"figures": ("figure_qualifier",)}
+
+
 class SchemaMismatch(RuntimeError):
     """The database holds tables of ours with other columns (another program's, or an older layout)."""
 
@@ -123,41 +128,49 @@ class Store:
         self.meta, self.versions, self.tables = _metadata()
 
     def create(self) -> None:
-        """Create the tables if they do not exist yet.
+        """Create the tables if they do not exist yet, and add to them the columns added since (ADDED_COLUMNS).
 
         On PostgreSQL under the same lock as writes: app instances starting together on an empty
         database would otherwise race to create the same tables and all but one fail.
         """
         with self.engine.connect() as conn:
-            if self._check_layout(conn):  # the usual case: nothing to create, no lock to wait for
+            if self._check_layout(conn) == []:  # the usual case: nothing to create, no lock to wait for
                 return
         with self.engine.begin() as conn:
             self._lock(conn)
-            self._check_layout(conn)
+            to_add = self._check_layout(conn)  # again under the lock: another instance may have done it
             self.meta.create_all(conn)
+            for table, column in to_add or ():
+                sql = self.tables[table].c[column]
+                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} "
+                                     f"{sql.type.compile(dialect=self.engine.dialect)}"))
 
-    def _check_layout(self, conn) -> bool:
-        """Whether all our tables exist. Refuses, before anything is created, our table names without our columns.
+    def _check_layout(self, conn) -> list[tuple[str, str]] | None:
+        """None when some of our tables do not exist yet; else the (table, column)s to add to them (usually none).
 
-        Creating the missing tables next to them would show an empty dashboard over data that is
-        there, and every query on them would fail later with an SQL error.
+        Refuses, before anything is created, our table names without our columns, other than ADDED_COLUMNS:
+        creating the missing tables next to them would show an empty dashboard over data that is there, and
+        every query on them would fail later with an SQL error.
         """
         inspector = sa.inspect(conn)
         existing = set(inspector.get_table_names())
         ours = [("versions", self.versions), *self.tables.items()]
+        to_add = []
         for name, table in ours:
             if name not in existing:
                 continue
             have = {c["name"] for c in inspector.get_columns(name)}
             missing = [c.name for c in table.columns if c.name not in have]
-            if missing:
+            later = [c for c in missing if c in ADDED_COLUMNS.get(name, ())]
+            if len(later) < len(missing):
                 raise SchemaMismatch(
                     f"The database at {redacted(self.url)} has a table '{name}' without the column(s) "
                     f"{', '.join(missing)}: it was made by another program or by an older layout of this "
                     "dashboard. Nothing was changed. Point DATABASE_URL or DASHBOARD_DB at a new database; "
                     "the seed data loads into it on first start."
                 )
-        return all(name in existing for name, _ in ours)
+            to_add += [(name, c) for c in later]
+        return to_add if all(name in existing for name, _ in ours) else None
 
     def is_empty(self) -> bool:
         return self.current_version() is None

@@ -34,11 +34,16 @@ def seeded(tmp_path) -> Store:
 
 def write_hostile_seeds(target: Path) -> Path:
     """The real seeds plus rows whose text is HTML and JavaScript, as an attacker would upload."""
+    import csv
+
     shutil.copytree(SEEDS_DIR, target)
     for name in ("figures.csv", "control.csv"):
-        extra = (FIXTURES / f"hostile_{name}").read_text(encoding="utf-8").split("\n", 1)[1]
-        with open(target / name, "a", encoding="utf-8") as f:
-            f.write(extra)
+        with open(target / name, encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f))
+        with open(FIXTURES / f"hostile_{name}", encoding="utf-8", newline="") as f:
+            extra = list(csv.DictReader(f))
+        with open(target / name, "a", encoding="utf-8", newline="") as f:  # in the seeds' column order
+            csv.DictWriter(f, header, restval="", lineterminator="\n").writerows(extra)
     return target
 
 
@@ -59,7 +64,8 @@ def own_row_from_template(kind: str) -> bytes:
     return own.replace(example["notes"].encode(), b"Made-up row for tests")
 
 
-FIGURES_HEADER = ",".join(FIGURES.names)
+# Most files have no figure_qualifier column (it is optional): the tests' rows are written without it.
+FIGURES_HEADER = ",".join(n for n in FIGURES.names if n != "figure_qualifier")
 CONTROL_HEADER = ",".join(CONTROL.names)
 
 

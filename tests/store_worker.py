@@ -35,7 +35,7 @@ def rows(label: str, n: int, *, shared: int = 0, figure: int = 1) -> pd.DataFram
             "origin_admin1": None, "destination_country": "BDI", "destination_admin1": "Area " + i.astype("str"),
             "population_type": "refugees", "figure": figures, "measure": "stock", "period_start": pd.NaT,
             "scope": None, "source_org": source, "source_title": "test", "source_url": "https://example.org/test",
-            "confidence": "standard", "notes": None,
+            "confidence": "standard", "notes": None, "figure_qualifier": None,
         })
 
     frame = pd.concat([block(label, n, range(1, n + 1)), block("shared", shared, [figure] * shared)])

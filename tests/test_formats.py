@@ -20,7 +20,7 @@ from dashboards.ingest import Options, UnreadableFile, read_csv
 from dashboards.schema import CONTROL, FIGURES
 from dashboards.validate import validate
 
-from .conftest import FIXTURES
+from .conftest import FIGURES_HEADER, FIXTURES
 
 FORMATS = FIXTURES / "formats"
 BAD = FIXTURES / "bad"
@@ -506,7 +506,7 @@ def test_a_cell_over_128_kb_is_read_by_ingest_alone():
     code = (
         "from dashboards.ingest import read_csv\n"
         "from dashboards.schema import FIGURES\n"
-        "header = ','.join(FIGURES.names)\n"
+        "header = ','.join(n for n in FIGURES.names if n != 'figure_qualifier')\n"
         "row = '2025-02-21,COD,,BDI,,refugees,5,stock,,,TEST FIXTURE,T,https://example.org/t,,' + 'x' * 200_000\n"
         "assert len(read_csv((header + '\\n' + row + '\\n').encode(), FIGURES).frame) == 1\n"
     )
@@ -559,7 +559,7 @@ def test_hapi_falls_back_to_the_standard_province_name_where_the_providers_is_em
 
 
 def test_empty_cells_after_the_last_column_are_ignored_but_filled_ones_are_not():
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     row = "2025-02-21,COD,,BDI,,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,"
     _, result = read(f"{header}\n{row},,,\n{row.replace('BDI', 'UGA')},, ,\n".encode())
     assert result.problems == [] and list(result.frame["destination_country"]) == ["BDI", "UGA"]
@@ -568,7 +568,7 @@ def test_empty_cells_after_the_last_column_are_ignored_but_filled_ones_are_not()
 
 
 def test_a_day_month_year_date_with_a_time_of_day_is_that_day():
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     row = "21/02/2025 00:00,COD,,BDI,,asylum_seekers,42000,flow,01/02/2025 13:30:00,,UNHCR,T,https://example.org/a,standard,"
     _, result = read(f"{header}\n{row}\n".encode())
     assert result.problems == []
@@ -580,7 +580,7 @@ def test_a_day_month_year_date_with_a_time_of_day_is_that_day():
     ("Tanzanie (République-Unie de)", "TZA"), ("U.R. Tanzania", "TZA"),
 ])
 def test_more_ways_people_write_the_countries_of_the_region(written, code):
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     # In both country columns (asylum seekers from Kenya, and to Kenya: origin and destination must differ).
     for row, column in ((f'2025-02-21,KEN,,"{written}",,asylum_seekers,42000,flow,2025-02-01,,UNHCR,T,'
                          'https://example.org/a,standard,', "destination_country"),
@@ -608,7 +608,7 @@ def test_idp_figures_without_a_province_column_are_national_totals_and_the_notes
 
 
 def test_a_file_that_is_not_utf8_says_how_it_was_read():
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     row = "2025-02-21,COD,Sud-Kivu,BDI,,refugees,42000,flow,2025-02-01,,HCR caf\u00e9,T,https://example.org/a,standard,"
     parsed, result = read(f"{header}\n{row}\n".encode("cp1252"))
     assert result.problems == [] and list(result.frame["source_org"]) == ["HCR caf\u00e9"]
@@ -643,7 +643,7 @@ def test_a_portal_series_whose_date_column_is_named_data_date_reads_the_same():
 
 
 def test_an_english_figure_with_thousands_commas_and_zero_decimals_is_read():
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     good = '2025-02-21,COD,,BDI,,refugees,"42,000.00",flow,2025-02-01,,UNHCR,T,https://example.org/a,standard,'
     half = good.replace('"42,000.00"', '"42,000.50"').replace("BDI", "UGA")
     _, result = read(f"{header}\n{good}\n{half}\n".encode())
@@ -660,3 +660,17 @@ def test_flows_without_a_start_date_are_kept_with_a_note_saying_what_that_means(
                     options=Options(destination_country="BDI", population_type="refugees", measure="flow",
                                     period_start="2025-01-01"))
     assert not any("no start date" in n for n in dated.notes)
+
+
+def test_a_figure_qualifier_is_read_in_the_words_people_write_and_an_unknown_one_is_located():
+    lines = [FIGURES_HEADER.replace(",figure,", ",figure,qualificatif,")]
+    words = ["plus de", "More than", ">", "au moins", "environ", "", "jusqu'à", "~", "roughly"]
+    for day, word in enumerate(words, start=1):
+        lines.append(f"2025-02-{day:02d},COD,,BDI,,refugees,{1000 + day},{word},stock,,,UNHCR,T,https://example.org/{day},,")
+    parsed, result = read("\n".join(lines).encode())
+    assert parsed.column_map["qualificatif"] == "figure_qualifier"  # the French header name
+    assert list(result.frame["figure_qualifier"].fillna("")) == [
+        "more_than", "more_than", "more_than", "at_least", "about", "", "up_to", "about"]
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value, problem.severity) == (10, "figure_qualifier", "roughly", "error")
+    assert "more_than, at_least, about, up_to" in problem.message

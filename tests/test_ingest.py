@@ -15,7 +15,7 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them():
 
 
 def test_an_hxl_row_is_recognised_and_counted_as_a_header_row():
-    hxl = ",".join(c.hxl for c in FIGURES.columns)
+    hxl = ",".join(FIGURES.column(n).hxl for n in FIGURES_HEADER.split(","))
     parsed = read_csv(f"{FIGURES_HEADER}\n{hxl}\n{ROW}\n".encode(), FIGURES)
     assert parsed.format == "Project template with HXL row"
     assert list(parsed.frame["_row"]) == [3]

@@ -291,3 +291,39 @@ def test_a_database_with_all_tables_is_opened_without_taking_the_write_lock(db, 
     # Opening the dashboard while an import holds the write lock must not wait for the import.
     monkeypatch.setattr(db, "_lock", lambda conn: pytest.fail("create() took the write lock"))
     db.create()
+
+
+def test_a_database_made_before_figure_qualifier_existed_gets_the_column_and_keeps_every_row(sql_url):
+    first = Store(sql_url)
+    first.create()
+    first.commit({FIGURES: FIGS, CONTROL: CTRL}, mode="merge")
+    with first.engine.begin() as conn:  # the layout before the column was added
+        conn.exec_driver_sql("ALTER TABLE figures DROP COLUMN figure_qualifier")
+    first.engine.dispose()
+    store = Store(sql_url)
+    store.create()  # adds the column under the write lock; nothing else changes
+    assert "figure_qualifier" in {c["name"] for c in sa.inspect(store.engine).get_columns("figures")}
+    same_rows(store.read(FIGURES), FIGS)  # every old figure, with an empty qualifier: given as it stands
+    assert store.read(FIGURES)["figure_qualifier"].isna().all()
+    qualified = FIGS.copy()
+    qualified["figure_qualifier"] = qualified["figure_qualifier"].mask(qualified["destination_country"] == "BDI", "about")
+    assert counts(store.commit({FIGURES: qualified}, mode="merge")) == (0, 1, 2, 0)
+    assert list(store.read(FIGURES).sort_values("figure")["figure_qualifier"].fillna("")) == ["", "about", ""]
+    store.create()  # a second start finds nothing to add
+    store.engine.dispose()
+
+
+def test_a_database_missing_another_column_as_well_is_still_refused(sql_url):
+    from dashboards.store import SchemaMismatch
+
+    first = Store(sql_url)
+    first.create()
+    with first.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE figures DROP COLUMN figure_qualifier")
+        conn.exec_driver_sql("ALTER TABLE figures DROP COLUMN scope")
+    first.engine.dispose()
+    store = Store(sql_url)
+    with pytest.raises(SchemaMismatch, match=r"table 'figures' without the column\(s\) figure_qualifier, scope"):
+        store.create()
+    assert "figure_qualifier" not in {c["name"] for c in sa.inspect(store.engine).get_columns("figures")}
+    store.engine.dispose()

@@ -91,6 +91,7 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         # report to report): its figures are dots, never joined into a line as if one count went on.
         "joined": (rows["measure"] == "stock") | rows["period_start"].notna(),
         "source": rows["source_org"],
+        "as reported": [t.amount(r) for _, r in rows.iterrows()],  # 'more than 50,000' where the source says so
     })
     # A colour each (COLOURS), stocks solid, dated flows dashed, undated flows dots (KEY). The legend sits
     # below in one column and the chart keeps its height whatever the legend's length: Streamlit's default
@@ -101,7 +102,7 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         color=alt.Color("series:N", scale=alt.Scale(range=COLOURS),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=LABEL_LIMIT,
                                           labelExpr=LEGEND_LINES, symbolLimit=0, title=None)),
-        tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("figure:Q", format=","), "source:N"],
+        tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("as reported:N", title="figure"), "source:N"],
     )
     joined = alt.FieldEqualPredicate(field="joined", equal=True)
     lines = figures_chart.transform_filter(joined).mark_line(point=True).encode(

@@ -404,7 +404,7 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
     old = f' <span class="low-confidence">last report {STALE_NOTE}</span>' if stale else ""
     lines = [
         f"<h4>{t.esc(title)}{old}</h4>",
-        f"<div><b>{t.esc(t.fmt_int(row['figure']))}</b> {t.esc(t.population(row['population_type']))}"
+        f"<div><b>{t.esc(t.amount(row))}</b> {t.esc(t.population(row['population_type']))}"
         f"{t.esc(t.origin(row))}{t.confidence_html(row)}</div>",
         f"<div>{t.esc(t.period(row))}</div>",
         f"<div>As of <b>{t.esc(t.fmt_date(row['as_of']))}</b></div>",
@@ -416,7 +416,7 @@ def figure_popup(row, names: dict[str, str], others: pd.DataFrame | None = None,
                                    (earlier, EARLIER_HEADING, "the map shows the latest")):
         if reports is not None and len(reports):
             items = "".join(
-                f"<li><b>{t.esc(t.fmt_int(r['figure']))}</b> ({t.source_html(r)}), "
+                f"<li><b>{t.esc(t.amount(r))}</b> ({t.source_html(r)}), "
                 f"as of {t.esc(t.fmt_date(r['as_of']))}{t.confidence_html(r)}</li>"
                 for _, r in reports.iterrows()
             )
@@ -490,7 +490,7 @@ def flow_label(row, names: dict[str, str], on=None, differ: bool = False) -> str
     'since 1 January' count or another), as-of date and source."""
     return (
         f"<b>{t.esc(t.place(row['destination_country'], names))}: "
-        f"{t.esc(t.fmt_int(row['figure']))}{_year(row, on)}</b> "
+        f"{t.esc(t.amount(row))}{_year(row, on)}</b> "
         f"{t.esc(t.population(row['population_type'], short=True))}<br>{t.esc(t.period(row, short=True))}, "
         f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}{_notes(row, on, differ)}"
     )
@@ -586,7 +586,7 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
         rivals = _rivals(row, reports)
         stale = _stale(row, on)
         label = (
-            f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.fmt_int(row['figure']))} IDPs"
+            f"<b>{t.esc(row['destination_admin1'])}: {t.esc(t.amount(row))} IDPs"
             f"{_year(row, on)}</b><br>"
             f"as of {t.esc(t.fmt_date(row['as_of']))}<br>{t.esc(short(row['source_org']))}"
             f"{_notes(row, on, differ=rivals is not None and len(rivals) > 0)}"

@@ -77,9 +77,10 @@ FIGURES_ROW_HEIGHT = 84
 
 def what_it_counts(row) -> str:
     """A figure's kind in words, for the table: 'stock', 'flow since 1 Jan 2025', 'flow, start not stated', then
-    its scope in brackets and '· low confidence' where they apply: 'stock [Goma sites only] · low confidence'."""
+    its scope in brackets and '· low confidence' where they apply: 'stock [Goma sites only] · low confidence';
+    first, how the source qualifies the figure where it does: 'more than the figure · flow since 1 Jan 2025'."""
     low = " · low confidence" if row.get("confidence") == "low" else ""
-    return f"{t.period(row, short=True)}{t.scope(row)}{low}"
+    return f"{t.qualified(row)}{t.period(row, short=True)}{t.scope(row)}{low}"
 
 
 def _place(countries: pd.Series, provinces: pd.Series, names: dict[str, str]) -> list[str]:
@@ -102,6 +103,7 @@ def figures_display(figures: pd.DataFrame, names: dict[str, str]) -> pd.DataFram
             "What it counts": [what_it_counts(r) for r in rows],
             "Source": f["source_org"],
             "Link": f["source_url"].map(safe_url),
+            "Figure as the source words it": [t.amount(r) for r in rows],
             "Stock or flow": f["measure"],
             "Counted since": f["period_start"].dt.date,
             "From": _place(f["origin_country"], f["origin_admin1"], names),

@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..schema import CONTROLLER_LABELS, POPULATION_LABELS, REGION_CODES
+from ..schema import CONTROLLER_LABELS, POPULATION_LABELS, QUALIFIER_WORDS, REGION_CODES
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
@@ -65,6 +65,20 @@ def change_counts(change) -> str:
 
 def fmt_int(value) -> str:
     return "" if blank(value) else f"{int(value):,}"
+
+
+def amount(row) -> str:
+    """A row's figure as its source words it: '42,000', 'more than 50,000', 'about 400,000'."""
+    number = fmt_int(row["figure"])
+    word = QUALIFIER_WORDS.get(row.get("figure_qualifier"), "") if not blank(row.get("figure_qualifier")) else ""
+    return f"{word} {number}" if word and number else number
+
+
+def qualified(row) -> str:
+    """'more than the figure · ' where the source qualifies the figure (the table's number stays a number, to
+    sort by); '' otherwise."""
+    word = QUALIFIER_WORDS.get(row.get("figure_qualifier")) if not blank(row.get("figure_qualifier")) else None
+    return f"{word} the figure · " if word else ""
 
 
 def fmt_date(value) -> str:
@@ -137,12 +151,12 @@ def confidence_html(row) -> str:
 
 
 def figure_sentence(row, names: dict[str, str]) -> str:
-    """'42,000 asylum seekers in Burundi, newly displaced since …, as of 21 Feb 2025'; '209,000 returnees in
+    """'about 42,000 asylum seekers in Burundi, newly displaced since …, as of 21 Feb 2025'; '209,000 returnees in
     North Kivu, …, returned, start of period not stated (flow), …' (plain text)."""
     where = place(row["destination_country"], names)
     if not blank(row.get("destination_admin1")):
         where = f"{row['destination_admin1']}, {where}"
     return (
-        f"{fmt_int(row['figure'])} {population(row['population_type'])}{origin(row)} in {where}{scope(row)}, "
+        f"{amount(row)} {population(row['population_type'])}{origin(row)} in {where}{scope(row)}, "
         f"{period(row)}, as of {fmt_date(row['as_of'])}"
     )

@@ -16,6 +16,7 @@ from ..builders import charts, maps
 from ..builders.standalone import standalone_html
 from ..builders import text as t
 from ..config import database_url
+from ..schema import QUALIFIER_WORDS, QUALIFIERS
 from .map_component import component_args, reported_position, show
 from .state import get_boundaries, get_store, snapshot, tables
 
@@ -120,7 +121,8 @@ def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
     if len(head.by_country) > 1:
         dates = head.by_country["as_of"]
         notes.append(
-            f"The country figures add up to {t.fmt_int(head.sum_of_countries)}, but they have different as-of dates "
+            f"The country figures add up to {t.fmt_int(head.sum_of_countries)}{_as_stated(head.by_country)}, but "
+            "they have different as-of dates "
             f"({t.fmt_date(dates.min())} to {t.fmt_date(dates.max())}) and sources; the total shown is the latest "
             "figure a source gave for all neighbouring countries together."
         )
@@ -141,10 +143,16 @@ def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
         st.caption(" ".join(notes))
 
 
+def _as_stated(rows: pd.DataFrame) -> str:
+    """' (each as its source states it: more than, about)' when some of the summed figures are so qualified."""
+    words = [QUALIFIER_WORDS[q] for q in QUALIFIERS if q in set(rows.get("figure_qualifier", pd.Series()).dropna())]
+    return f" (each as its source states it: {', '.join(words)})" if words else ""
+
+
 def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -> None:
     column.metric(
         label,
-        t.fmt_int(row["figure"]),
+        t.amount(row),
         help=t.md(f"{t.figure_sentence(row, names)}. Source: {row['source_org']}: {row['source_title']}"),
     )
     # Short enough for a card a quarter of the page wide; the caption above the map says what it means.

@@ -10,6 +10,7 @@ from dashboards.builders.text import WORD_JOINER
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
 
+from ..conftest import FIGURES_HEADER
 from .conftest import start_app
 
 SECRET = "correct horse battery staple"
@@ -44,7 +45,7 @@ def test_an_editor_uploads_a_file_confirms_and_the_map_shows_the_new_figure(watc
     page = watched.page
     sign_in(page, editor_app)
     upload = tmp_path / "burundi.csv"
-    upload.write_text(",".join(FIGURES.names) + "\n" + NEW + "\n")
+    upload.write_text(FIGURES_HEADER + "\n" + NEW + "\n")
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_text("What was understood").wait_for(timeout=30_000)
     page.get_by_text("No problems found.").wait_for()
@@ -91,7 +92,7 @@ def test_the_import_button_follows_the_file_on_screen_and_replace_never_offers_t
                                                                                            tmp_path):
     page = watched.page
     sign_in(page, editor_app)
-    header = ",".join(FIGURES.names)
+    header = FIGURES_HEADER
     bad = "2025-12-29,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
     mixed, other = tmp_path / "mixed.csv", tmp_path / "other.csv"
     mixed.write_text(f"{header}\n{NEW.replace('91234', '91235')}\n{bad}\n")
@@ -127,7 +128,7 @@ def test_replace_everything_says_what_it_removes_and_waits_for_the_editor_to_con
     page = watched.page
     sign_in(page, editor_app)
     one = tmp_path / "one.csv"
-    one.write_text(",".join(FIGURES.names) + "\n" + NEW.replace("91234", "91237") + "\n")
+    one.write_text(FIGURES_HEADER + "\n" + NEW.replace("91234", "91237") + "\n")
     page.locator('input[type="file"]').set_input_files(str(one))
     page.get_by_text("No problems found.").wait_for(timeout=30_000)
     page.get_by_role("radiogroup", name="Import mode").get_by_text("Replace everything").click()
@@ -147,7 +148,7 @@ def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, ed
     page = watched.page
     sign_in(page, editor_app)
     hostile = tmp_path / "hostile.csv"
-    hostile.write_text(",".join(FIGURES.names) + "\n"
+    hostile.write_text(FIGURES_HEADER + "\n"
                        + NEW.replace("91234", "**[click](https://evil.example)**") + "\n")
     page.locator('input[type="file"]').set_input_files(str(hostile))
     page.get_by_text("Problems: 1 error(s)").wait_for(timeout=30_000)
@@ -157,8 +158,8 @@ def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, ed
 
     # A header written as a link, read by its HXL hashtag: named as written in the caption, never a link.
     renamed = tmp_path / "renamed.csv"
-    renamed.write_text(",".join(FIGURES.names).replace("source_org", "[Publisher](http://evil.example)") + "\n"
-                       + ",".join(FIGURES.column(n).hxl for n in FIGURES.names) + "\n" + NEW + "\n")
+    renamed.write_text(FIGURES_HEADER.replace("source_org", "[Publisher](http://evil.example)") + "\n"
+                       + ",".join(FIGURES.column(n).hxl for n in FIGURES_HEADER.split(",")) + "\n" + NEW + "\n")
     page.locator('input[type="file"]').set_input_files(str(renamed))
     caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Columns read under another name")
     caption.wait_for(timeout=30_000)

@@ -60,8 +60,8 @@ def test_the_figures_table_puts_date_and_source_where_a_1400_pixel_window_shows_
     assert list(table.columns[: len(first)]) == first
     assert {"As of", "Figure", "Source", "Link"} <= set(first)
     assert sum(FIGURES_TABLE_FIRST.values()) <= TABLE_WIDTH_AT_1400
-    assert set(table.columns) - set(first) == {"Stock or flow", "Counted since", "From", "Scope", "Title",
-                                               "Confidence", "Notes"}
+    assert set(table.columns) - set(first) == {"Figure as the source words it", "Stock or flow", "Counted since",
+                                               "From", "Scope", "Title", "Confidence", "Notes"}
 
 
 def test_a_figures_row_says_in_its_first_columns_what_the_number_covers_and_whose_people_they_are():
@@ -77,8 +77,8 @@ def test_a_figures_row_says_in_its_first_columns_what_the_number_covers_and_whos
     assert rows[("2025-01-11", 2800000)]["What it counts"] == "stock"
     assert rows[("2025-03-04", 17000)]["What it counts"] == "stock [Goma sites only] · low confidence"
     assert rows[("2025-01-25", 120000)]["What it counts"] == (
-        "flow since 1 Jan 2025 [Masisi and Kirotshe health zones only]")
-    assert rows[("2025-02-19", 10000)]["What it counts"] == "flow, start not stated"
+        "about the figure · flow since 1 Jan 2025 [Masisi and Kirotshe health zones only]")
+    assert rows[("2025-02-19", 10000)]["What it counts"] == "more than the figure · flow, start not stated"
     assert rows[("2025-02-19", 10000)]["Who"] == "refugees from South Kivu"
     assert rows[("2025-03-04", 209000)]["Who"] == "returnees"  # from North Kivu, where they are: no 'from'
     # The parts stay in columns of their own further right, to sort and filter by.

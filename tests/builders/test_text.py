@@ -85,3 +85,17 @@ def test_the_short_wording_for_labels_is_the_same_for_every_population_which_the
         assert t.period({**row, "population_type": kind}, short=True) == "flow since 1 Jan 2025"
         assert t.period({**row, "population_type": kind, "period_start": None}, short=True) == "flow, start not stated"
         assert t.period({**row, "population_type": kind, "measure": "stock"}, short=True) == "stock"
+
+
+def test_a_figure_reads_as_its_source_words_it():
+    from dashboards.builders.text import amount, qualified
+
+    row = {"figure": 50000, "figure_qualifier": "more_than"}
+    assert amount(row) == "more than 50,000" and qualified(row) == "more than the figure · "
+    assert amount({"figure": 42000, "figure_qualifier": "about"}) == "about 42,000"
+    assert amount({"figure": 209000, "figure_qualifier": "at_least"}) == "at least 209,000"
+    assert amount({"figure": 5000, "figure_qualifier": "up_to"}) == "up to 5,000"
+    for plain in (None, float("nan"), ""):
+        assert amount({"figure": 17000, "figure_qualifier": plain}) == "17,000"
+        assert qualified({"figure": 17000, "figure_qualifier": plain}) == ""
+    assert amount({"figure": 17000}) == "17,000"  # a frame from before the column existed

@@ -35,7 +35,9 @@ def test_the_headline_shows_each_country_since_january_with_its_date(app_env):
     values = [m.value for m in at.metric]
     assert "Burundi" in labels and "All neighbouring countries" in labels
     burundi = head.by_country.set_index("destination_country").loc["BDI"]
-    assert values[labels.index("Burundi")] == f"{int(burundi['figure']):,}"
+    assert values[labels.index("Burundi")] == f"about {int(burundi['figure']):,}"  # 'Some 70,000' (UNHCR)
+    assert values[labels.index("All neighbouring countries")] == "more than 121,000"  # 'Over 121,000 people have fled' (11 Apr 2025)
+    assert "add up to" in " ".join(c.value for c in at.caption) and "each as its source states it: more than, about" in " ".join(c.value for c in at.caption)
     captions = " ".join(c.value for c in at.caption)
     assert "as of 31 Mar 2025" in captions
 
@@ -45,10 +47,10 @@ def test_where_the_map_draws_another_count_than_a_card_the_page_says_what_each_c
     # draws 84,000 refugees since 1 Dec 2025 (as of 19 Dec 2025), the country's latest figure of any series.
     at = run_page(PAGE)
     labels, values = [m.label for m in at.metric], [m.value for m in at.metric]
-    assert values[labels.index("Burundi")] == "70,000"
+    assert values[labels.index("Burundi")] == "about 70,000"  # the source: 'Some 70,000 arrived in Burundi'
     captions = " ".join(c.value for c in at.caption)
     assert "refugees, as of 31 Mar 2025" in captions
-    assert ("Burundi: the map shows 84,000 refugees from South Kivu in Burundi, newly displaced since "
+    assert ("Burundi: the map shows more than 84,000 refugees from South Kivu in Burundi, newly displaced since "
             "1 Dec 2025 \\(flow\\), as of 19 Dec 2025") in captions
     assert "Straits Times" in captions and "are not added up" in captions
     # Uganda's card is the report the map draws: nothing to explain.
@@ -306,7 +308,7 @@ def test_a_card_says_the_province_its_figure_counts_people_from(app_env):
     at.query_params["date"] = "2025-04-10"  # Uganda's latest count since 1 January: arrivals from North Kivu
     at.run()
     labels = [m.label for m in at.metric]
-    assert at.metric[labels.index("Uganda")].value == "41,000"
+    assert at.metric[labels.index("Uganda")].value == "more than 41,000"
     assert any(c.value.startswith("refugees from North Kivu, as of") for c in at.caption)
 
 
@@ -389,3 +391,12 @@ def test_the_timelines_hold_their_data_as_arrow_made_once_with_every_row_of_the_
         assert isinstance(data, bytes)  # Streamlit sends bytes as they are; records it converts on every rerun
         rows = pa.ipc.open_stream(data).read_all().to_pandas()
         assert len(rows) == len(expected["datasets"][name]) > 0
+
+
+def test_on_21_february_2025_the_un_count_reads_more_than_50000_as_the_un_said(app_env):
+    at = map_apptest()
+    at.query_params["date"] = "2025-02-21"
+    at.run()
+    labels = [m.label for m in at.metric]
+    assert at.metric[labels.index("All neighbouring countries")].value == "more than 50,000"
+    assert at.metric[labels.index("Uganda")].value == "13,000"  # 'another 13,000': given as it stands
