@@ -195,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the generated file (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each measurement; the median is reported")
-    parser.add_argument("--keep", type=Path, help="write the file here (reuse it if it exists), not in a temp dir")
+    parser.add_argument("--keep", type=Path, help="write the file here, or into this folder (reuse it if it exists), not in a temp dir")
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
@@ -204,6 +204,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
         path = args.keep or Path(tmp) / "figures.csv"
+        if path.is_dir():  # a folder to keep the file in
+            path = path / f"figures-{args.rows}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             print(f"generating {args.rows:,} rows (seed {SEED})...", flush=True)
             # In a child: on Linux a forked child inherits its parent's peak RSS as its own
