@@ -99,6 +99,28 @@ class _Legend(MacroElement):
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
+            // The legend is a control, drawn above the map's popups: one it would cover folds it away while it
+            // is open (checked again once the map has panned to show the popup), and it opens again after.
+            var map = {{ this._parent.get_name() }}, foldedFor = null;
+            function covers(popup) {
+                var details = legend.getContainer().querySelector("details"), element = popup.getElement();
+                if (!details.open || !element) { return; }
+                var a = element.getBoundingClientRect(), b = legend.getContainer().getBoundingClientRect();
+                if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+                    details.open = false;
+                    foldedFor = popup;
+                }
+            }
+            map.on("popupopen", function (e) {
+                covers(e.popup);
+                map.once("moveend", function () { if (e.popup.isOpen()) { covers(e.popup); } });
+            });
+            map.on("popupclose", function (e) {
+                if (foldedFor === e.popup) {
+                    legend.getContainer().querySelector("details").open = true;
+                    foldedFor = null;
+                }
+            });
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.credit|tojson }});
         })();
         {% endmacro %}

@@ -395,3 +395,35 @@ def test_town_names_show_the_cities_first_cover_nothing_and_more_appear_when_zoo
     page.wait_for_timeout(1000)
     closer = map_frame.evaluate(TOWN_NAMES)
     assert len(closer["names"]) > len(seen["names"]) + 5, (seen["names"], closer["names"])
+
+
+POPUP_AND_LEGEND = """async (town) => {
+    const legend = document.querySelector('.map-legend');
+    const before = legend.getBoundingClientRect();
+    let marker = null;
+    window.feature_group.forEach(g => g.eachLayer(l => {
+        const t = l.getTooltip && l.getTooltip();
+        if (!t) { return; }
+        const d = document.createElement('div');
+        d.innerHTML = t.getContent();
+        if (d.textContent.trim().startsWith(town + ':')) { marker = l; } }));
+    marker.openPopup();
+    await new Promise(r => setTimeout(r, 700));  // the map pans to show the popup
+    const a = marker.getPopup().getElement().getBoundingClientRect();
+    const covered = a.left < before.right && before.left < a.right && a.top < before.bottom && before.top < a.bottom;
+    const openWhileShown = legend.querySelector('details').open;
+    marker.closePopup();
+    return [covered, openWhileShown, legend.querySelector('details').open];
+}"""
+
+
+def test_the_legend_folds_while_a_popup_it_would_cover_is_open_and_opens_again_after(watched, app_url):
+    page = watched.page
+    page.goto(f"{app_url}/?zoom=8&center=-1.9,29.1")
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker").first.wait_for(
+        timeout=30_000)
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    seen = {town: map_frame.evaluate(POPUP_AND_LEGEND, town) for town in ("Uvira", "Kayna")}
+    # Uvira sits beside the legend at the bottom, Kayna at the top of this view.
+    assert seen["Uvira"] == [True, False, True], seen
+    assert seen["Kayna"] == [False, True, True], seen
