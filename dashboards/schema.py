@@ -135,6 +135,7 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "more than": "more_than", "over": "more_than", "plus de": "more_than", ">": "more_than",
         "at least": "at_least", "au moins": "at_least", ">=": "at_least", "≥": "at_least",
         "approximately": "about", "around": "about", "environ": "about", "~": "about", "près de": "about",
+        "approx.": "about", "approx": "about", "env.": "about", "ca.": "about", "circa": "about",
         "pres de": "about", "nearly": "about", "up to": "up_to", "as many as": "up_to", "jusqu'à": "up_to",
         "jusqu'a": "up_to",
     },

@@ -271,12 +271,21 @@ def _typed_distinct(
     return text.mask(empty), []
 
 
+# After the list of allowed codes, where people write words rather than codes: which words are read too.
+ALLOWED_HINTS = {
+    "figure_qualifier": " The words 'more than', 'over', 'plus de', '>', 'at least', 'au moins', 'about', "
+                        "'approx.', 'environ', '~', 'up to' and 'jusqu'à' are read too. Leave the cell empty for a "
+                        "figure the source gives as it stands.",
+}
+
+
 def _pandera_schema(table: Table, today: date) -> pa.DataFrameSchema:
     columns = {}
     for c in table.columns:
         checks = []
         if c.allowed:
-            checks.append(pa.Check.isin(c.allowed, error=f"is not allowed: use one of {', '.join(c.allowed)}."))
+            checks.append(pa.Check.isin(c.allowed, error=f"is not allowed: use one of {', '.join(c.allowed)}."
+                                        + ALLOWED_HINTS.get(c.name, "")))
         if c.minimum is not None:
             checks.append(pa.Check.ge(c.minimum, error=f"is below {c.minimum:g}: check the sign and the source."))
         if c.maximum is not None:

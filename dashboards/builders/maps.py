@@ -101,12 +101,18 @@ class _Legend(MacroElement):
             legend.addTo({{ this._parent.get_name() }});
             // The legend is a control, drawn above the map's popups: one it would cover folds it away while it
             // is open (checked again once the map has panned to show the popup), and it opens again after.
-            var map = {{ this._parent.get_name() }}, foldedFor = null;
+            // A reader who opens or folds it meanwhile has the last word: it is then left as they set it.
+            var map = {{ this._parent.get_name() }}, foldedFor = null, folding = false;
+            var details = legend.getContainer().querySelector("details");
+            details.addEventListener("toggle", function () {
+                if (folding) { folding = false; } else { foldedFor = null; }
+            });
             function covers(popup) {
-                var details = legend.getContainer().querySelector("details"), element = popup.getElement();
+                var element = popup.getElement();
                 if (!details.open || !element) { return; }
                 var a = element.getBoundingClientRect(), b = legend.getContainer().getBoundingClientRect();
                 if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+                    folding = true;  // the toggle event this fires is ours, not the reader's
                     details.open = false;
                     foldedFor = popup;
                 }
@@ -117,7 +123,8 @@ class _Legend(MacroElement):
             });
             map.on("popupclose", function (e) {
                 if (foldedFor === e.popup) {
-                    legend.getContainer().querySelector("details").open = true;
+                    folding = true;
+                    details.open = true;
                     foldedFor = null;
                 }
             });
@@ -181,11 +188,13 @@ class _Css(MacroElement):
 
 class _Declutter(MacroElement):
     """Town names are placed beside their circles where they cover nothing: right of the circle, else left,
-    above or below; a name with no room is hidden. Names go down in order of rank (the cities first), each kept
-    clear of the names placed before it, the figures' labels, the legend and the other towns' circles; the
-    cities' names may cross a circle (at the region's zoom the towns around Goma overlap and the map would
-    otherwise name none of them), drawn with a light halo. Run on every zoom and whenever layers change, so
-    more names show as the reader zooms in. Our own script; it fetches nothing."""
+    above or below; a name with no room is hidden, and so is the name of a circle off the map or under one of
+    its controls. Names go down in order of rank (the cities first), each kept clear of the names placed
+    before it (with a gap, so two names never read as one), the figures' labels, the map's controls (legend,
+    zoom buttons, scale, credits) and the other towns' circles. A city's name may cross a circle where no
+    place beside its own is clear (at the region's zoom the towns around Goma overlap and the map would
+    otherwise name none of them). Run on every zoom and whenever layers change, so more names show as the
+    reader zooms in. Our own script; it fetches nothing."""
 
     _template = Template(
         """
@@ -194,29 +203,41 @@ class _Declutter(MacroElement):
             var map = {{ this._parent.get_name() }}, pending = false;
             var PLACES = ["", "translate(calc(-100% - 18px), 0)", "translate(calc(-50% - 9px), -17px)",
                           "translate(calc(-50% - 9px), 17px)"];
+            var GAP = 6;  // pixels between two names side by side
             function overlap(a, b) {
                 return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            }
+            function inside(r, view) {
+                return r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
             }
             function rects(box, selector) {
                 return Array.prototype.map.call(box.querySelectorAll(selector), function (e) {
                     return e.getBoundingClientRect(); });
             }
+            function widened(r) {
+                return {left: r.left - GAP, right: r.right + GAP, top: r.top - 1, bottom: r.bottom + 1};
+            }
             function declutter() {
                 pending = false;
                 var box = map.getContainer(), view = box.getBoundingClientRect();
-                var taken = rects(box, ".flow-label, .idp-label, .map-legend");
+                var controls = rects(box, ".leaflet-control");
+                var taken = rects(box, ".flow-label, .idp-label").concat(controls);
                 var circles = rects(box, "path.control-marker");
                 var names = Array.prototype.slice.call(box.querySelectorAll(".town-label span"));
                 names.sort(function (a, b) { return a.dataset.rank - b.dataset.rank; });
                 names.forEach(function (name) {
+                    // The icon's corner is 9 pixels right of and 8 above the town (see control_layer).
+                    var icon = name.parentNode.getBoundingClientRect();
+                    var town = {left: icon.left - 9, right: icon.left - 9, top: icon.top + 8, bottom: icon.top + 8};
+                    var seen = inside(town, view) && controls.every(function (c) { return !overlap(town, c); });
                     var city = name.dataset.city === "1", placed = false;
-                    for (var i = 0; i < PLACES.length && !placed; i++) {
-                        name.style.transform = PLACES[i];
-                        var r = name.getBoundingClientRect();
-                        var clear = function (o) { return !overlap(r, o); };
-                        placed = r.left >= view.left && r.right <= view.right && r.top >= view.top &&
-                            r.bottom <= view.bottom && taken.every(clear) && (city || circles.every(clear));
-                        if (placed) { taken.push(r); }
+                    for (var pass = city ? 2 : 1, p = 0; seen && p < pass && !placed; p++) {
+                        for (var i = 0; i < PLACES.length && !placed; i++) {
+                            name.style.transform = PLACES[i];
+                            var r = name.getBoundingClientRect(), clear = function (o) { return !overlap(r, o); };
+                            placed = inside(r, view) && taken.every(clear) && (p === 1 || circles.every(clear));
+                            if (placed) { taken.push(widened(r)); }
+                        }
                     }
                     name.style.visibility = placed ? "visible" : "hidden";
                 });
@@ -403,6 +424,7 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
                                      f'{t.esc(row["locality"])}</span>',
                                 class_name="town-label", icon_size=(0, 0), icon_anchor=(-9, 8)),
             interactive=False,
+            keyboard=False,  # a name is not a control: Tab goes to the circles' popups, not to every name
         ).add_to(group)
     return group
 

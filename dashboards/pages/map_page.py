@@ -158,7 +158,8 @@ def _card(column, label: str, row: pd.Series, names: dict[str, str], on: date) -
     # Short enough for a card a quarter of the page wide; the caption above the map says what it means.
     old = f" :orange-badge[{maps.STALE_NOTE}]" if is_stale(row["as_of"], on) else ""
     low = " :orange-badge[low confidence]" if row.get("confidence") == "low" else ""  # as the map's popups say
-    who = t.population(row["population_type"], short=True) + t.origin(row)  # "refugees from North Kivu"
+    # "refugees from North Kivu", and what part of them where the count covers only some [Rutshuru only]
+    who = t.population(row["population_type"], short=True) + t.origin(row) + t.scope(row)
     column.caption(f"{t.md(who)}, as of {t.fmt_date(row['as_of'])} · {t.md(row['source_org'])}{low}{old}")
 
 

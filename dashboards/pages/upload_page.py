@@ -104,6 +104,7 @@ def _show_check(checked: imports.Checked) -> None:
             tables.figures_display(checked.new_latest, get_boundaries().country_names()),
             hide_index=True, width="stretch", key="latest_table",
             column_config=figures_page.column_config(),
+            row_height=tables.FIGURES_ROW_HEIGHT,  # wrapped whole, as on the Figures page
         )
 
 

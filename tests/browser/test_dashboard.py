@@ -368,7 +368,10 @@ TOWN_NAMES = """() => {
         names: shown.map(s => s.textContent),
         boxes: shown.map(s => [s.textContent, s.dataset.city === '1', box(s)]),
         circles: [...document.querySelectorAll('path.control-marker')].map(box),
-        labels: [...document.querySelectorAll('.flow-label, .idp-label, .map-legend')].map(box),
+        labels: [...document.querySelectorAll('.flow-label, .idp-label')].map(box),
+        controls: [...document.querySelectorAll('.leaflet-control')].map(box),
+        towns: shown.map(s => { const b = s.parentNode.getBoundingClientRect(); return [b.left - 9, b.top + 8]; }),
+        view: box(document.querySelector('.leaflet-container')),
     };
 }"""
 
@@ -383,11 +386,7 @@ def test_town_names_show_the_cities_first_cover_nothing_and_more_appear_when_zoo
     page.wait_for_timeout(1500)
     seen = map_frame.evaluate(TOWN_NAMES)
     assert {"Goma", "Bukavu", "Uvira"} <= set(seen["names"]), seen["names"]
-    for i, (name, city, b) in enumerate(seen["boxes"]):
-        assert not any(_overlap(b, other) for _, _, other in seen["boxes"][:i]), name
-        assert not any(_overlap(b, label) for label in seen["labels"]), name  # figures and legend stay readable
-        if not city:
-            assert not any(_overlap(b, c) for c in seen["circles"]), name
+    _covers_nothing(seen)
     frame.locator(".leaflet-control-zoom-in").click()
     page.wait_for_timeout(800)
     frame.locator(".leaflet-control-zoom-in").click()
@@ -395,6 +394,22 @@ def test_town_names_show_the_cities_first_cover_nothing_and_more_appear_when_zoo
     page.wait_for_timeout(1000)
     closer = map_frame.evaluate(TOWN_NAMES)
     assert len(closer["names"]) > len(seen["names"]) + 5, (seen["names"], closer["names"])
+    _covers_nothing(closer)
+
+
+def _covers_nothing(seen) -> None:
+    """No name on another (nor within 4 pixels beside it: two names would read as one), on a figure's label or
+    a control of the map (legend, zoom buttons, credits), or, but for a city's, on a circle; every name's town
+    is in view and not under a control."""
+    view = seen["view"]
+    for i, ((name, city, b), (x, y)) in enumerate(zip(seen["boxes"], seen["towns"])):
+        apart = [b[0] - 4, b[1], b[2] + 4, b[3]]
+        assert not any(_overlap(apart, other) for _, _, other in seen["boxes"][:i]), name
+        assert not any(_overlap(b, label) for label in seen["labels"] + seen["controls"]), name
+        if not city:
+            assert not any(_overlap(b, c) for c in seen["circles"]), name
+        assert view[0] <= x <= view[2] and view[1] <= y <= view[3], name
+        assert not any(c[0] <= x <= c[2] and c[1] <= y <= c[3] for c in seen["controls"]), name
 
 
 POPUP_AND_LEGEND = """async (town) => {
@@ -417,6 +432,15 @@ POPUP_AND_LEGEND = """async (town) => {
 }"""
 
 
+USER_FOLDS_DURING_POPUP = POPUP_AND_LEGEND.replace(
+    "const openWhileShown = legend.querySelector('details').open;",
+    "const summary = legend.querySelector('summary');\n"
+    "    summary.click(); await new Promise(r => setTimeout(r, 100));\n"
+    "    summary.click(); await new Promise(r => setTimeout(r, 100));\n"
+    "    const openWhileShown = legend.querySelector('details').open;",
+).replace("return [covered, openWhileShown,", "await new Promise(r => setTimeout(r, 100));\n    return [openWhileShown,")
+
+
 def test_the_legend_folds_while_a_popup_it_would_cover_is_open_and_opens_again_after(watched, app_url):
     page = watched.page
     page.goto(f"{app_url}/?zoom=8&center=-1.9,29.1")
@@ -427,3 +451,17 @@ def test_the_legend_folds_while_a_popup_it_would_cover_is_open_and_opens_again_a
     # Uvira sits beside the legend at the bottom, Kayna at the top of this view.
     assert seen["Uvira"] == [True, False, True], seen
     assert seen["Kayna"] == [False, True, True], seen
+    # A reader who opens and folds it again while the popup is open has the last word: it stays folded.
+    assert map_frame.evaluate(USER_FOLDS_DURING_POPUP, "Uvira") == [False, False]
+
+
+def test_close_in_around_goma_town_names_keep_clear_of_each_other_and_of_the_map_controls(watched, app_url):
+    # At zoom 9 over Goma the towns crowd the zoom buttons, the legend and each other (Katale beside Mushaki).
+    page = watched.page
+    page.goto(f"{app_url}/?date=2025-02-21&zoom=9&center=-1.6,29.2")
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker").first.wait_for(
+        timeout=30_000)
+    page.wait_for_timeout(1500)
+    seen = page.frame(url=lambda u: "st_folium" in u).evaluate(TOWN_NAMES)
+    assert len(seen["names"]) >= 10, seen["names"]
+    _covers_nothing(seen)

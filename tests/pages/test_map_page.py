@@ -400,3 +400,24 @@ def test_on_21_february_2025_the_un_count_reads_more_than_50000_as_the_un_said(a
     labels = [m.label for m in at.metric]
     assert at.metric[labels.index("All neighbouring countries")].value == "more than 50,000"
     assert at.metric[labels.index("Uganda")].value == "13,000"  # 'another 13,000': given as it stands
+
+
+def test_a_card_whose_count_covers_only_part_of_its_people_says_which_part(app_env):
+    from dashboards import imports
+    from dashboards.config import database_url
+    from dashboards.store import Store
+
+    from ..conftest import FIGURES_HEADER
+
+    run_page(PAGE)
+    store = Store(database_url())
+    row = ("2026-01-05,COD,South Kivu,ZMB,,refugees,900,flow,2025-01-01,Mantapala settlement only,Made-up org,T,"
+           "https://example.org/test/zmb,standard,Made-up row for tests")
+    imports.apply(imports.check(f"{FIGURES_HEADER}\n{row}\n".encode(), "figures", store=store), store)
+    at = map_apptest()
+    at.query_params["date"] = "2026-01-05"
+    at.run()
+    labels = [m.label for m in at.metric]
+    assert at.metric[labels.index("Zambia")].value == "900"
+    assert any(c.value.startswith("refugees from South Kivu \\[Mantapala settlement only\\], as of 5 Jan 2026")
+               for c in at.caption), [c.value for c in at.caption]
