@@ -31,6 +31,12 @@ def open_map(watched, app_url):
     return page, frame
 
 
+def settled(page) -> None:
+    """Wait until the page has no run going (Streamlit's status widget shows while a script runs)."""
+    page.wait_for_timeout(1000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
+
+
 def test_the_map_draws_one_marker_per_mapped_locality_and_one_flow_per_destination(watched, app_url, expected):
     _, frame = open_map(watched, app_url)
     assert frame.locator("path.control-marker").count() == expected["markers"]
@@ -200,7 +206,8 @@ def test_the_downloaded_map_opens_from_disk_with_its_markers_and_no_request_leav
     page.goto(app_url)
     page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker").first.wait_for(
         timeout=30_000)
-    with page.expect_download() as download:
+    settled(page)  # the map reports its first position as it starts, which reruns the page: a click then is lost
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download this map").click()
     path = tmp_path / "map.html"
     download.value.save_as(path)
