@@ -10,6 +10,9 @@ Countries: our explicit table first (what people in the region write), then
 hdx-python-country's exact lookup (offline, using the OCHA countries file the
 package ships). Its fuzzy lookup is used only to word a suggestion, never to
 fill a value: it picks the wrong Congo for e.g. 'RD Congo' or 'Congo RDC'.
+
+Localities: where a town of the control table is placed (place_coordinates), one rule for the map and for
+the upload check that warns when a row would move a stored town.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import pandas as pd
@@ -262,6 +266,25 @@ def province_name(text: str, *, suggest: bool = True) -> Match:
 def province_names(values: pd.Series) -> tuple[pd.Series, dict[str, Match]]:
     """Canonical province names for a column (None where empty or unknown) and each distinct failure's Match."""
     return _vectorised(values, lambda text, suggest: province_name(text, suggest=suggest))
+
+
+# --- Localities -----------------------------------------------------------------
+
+
+def place_coordinates(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
+    """Each locality's sourced coordinate, indexed by (locality, province).
+
+    A town does not move: a coordinate given with any event of the locality places it. The latest one given
+    on or before the date is used, else the earliest given later (a town whose first event came without a
+    coordinate is still placed, by the coordinate and source a later event gave). Nothing is made up: a
+    locality that never had a coordinate has none.
+    """
+    key = ["locality", "province"]
+    given = control.dropna(subset=["lat", "lon"]).sort_values("date", kind="stable")
+    if on is not None:
+        before = given["date"] <= pd.Timestamp(on)
+        given = pd.concat([given[~before].iloc[::-1], given[before]])  # later ones first, reversed
+    return given.groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
 
 
 # --- Both ---------------------------------------------------------------------

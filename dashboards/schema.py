@@ -108,8 +108,8 @@ CONFIDENCE = ("standard", "low")
 
 # How the source words its figure, when it qualifies it ("more than 50,000"): kept so that the dashboard says
 # it the same way. An empty cell is a figure given as it stands.
-QUALIFIERS = ("more_than", "at_least", "about", "up_to")
 QUALIFIER_WORDS = {"more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to"}
+QUALIFIERS = tuple(QUALIFIER_WORDS)
 
 CONTROLLERS = ("M23/AFC", "FARDC", "Wazalendo", "contested")
 CONTROLLER_LABELS = {

@@ -565,8 +565,7 @@ def _moved_localities(typed: pd.DataFrame, current: pd.DataFrame, reported) -> l
     """
     key = ["locality", "province"]
     latest = current.sort_values("date", kind="stable").groupby(key, sort=False).tail(1).set_index(key)
-    placed = current.dropna(subset=["lat", "lon"]).sort_values("date", kind="stable")
-    placed = placed.groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
+    placed = places.place_coordinates(current)  # where the map places each stored town
     problems = []
     wrong = _already(typed, reported, "lat", "lon", "lat/lon")  # a bad coordinate is reported once, as an error
     known = pd.Series([p in latest.index for p in zip(typed["locality"], typed["province"])], index=typed.index)

@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from .places import place_coordinates
 from .schema import COUNTRY_OF_INTEREST, FIGURE_SERIES, KIVU_PROVINCES, REGION_CODES
 
 # The headline counts people who fled since the offensive's first month.
@@ -160,22 +161,6 @@ def control_at(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
     latest["since"] = since
     latest[["lat", "lon", "coord_source"]] = place_coordinates(control, on).reindex(latest.index)
     return latest.reset_index().sort_values(["province", "locality"]).reset_index(drop=True)
-
-
-def place_coordinates(control: pd.DataFrame, on: date | None = None) -> pd.DataFrame:
-    """Each locality's sourced coordinate, indexed by (locality, province).
-
-    A town does not move: a coordinate given with any event of the locality places it. The latest one given
-    on or before the date is used, else the earliest given later (a town whose first event came without a
-    coordinate is still placed, by the coordinate and source a later event gave). Nothing is made up: a
-    locality that never had a coordinate has none.
-    """
-    key = ["locality", "province"]
-    given = control.dropna(subset=["lat", "lon"]).sort_values("date", kind="stable")
-    if on is not None:
-        before = given["date"] <= pd.Timestamp(on)
-        given = pd.concat([given[~before].iloc[::-1], given[before]])  # later ones first, reversed
-    return given.groupby(key, sort=False)[["lat", "lon", "coord_source"]].last()
 
 
 def mapped(state: pd.DataFrame) -> pd.DataFrame:

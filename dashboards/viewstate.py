@@ -102,9 +102,15 @@ def position(center: str | None, zoom: str | None) -> tuple[tuple[float, float] 
         level = int(zoom or "")
     except ValueError:
         return None, None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and ZOOM_RANGE[0] <= level <= ZOOM_RANGE[1]):
+    return position_of(lat, lon, level)
+
+
+def position_of(lat: float, lon: float, zoom: int) -> tuple[tuple[float, float] | None, int | None]:
+    """A map position as the address holds it, the centre rounded to CENTER_DECIMALS; (None, None) when out of
+    range."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]):
         return None, None  # also NaN and infinity, which compare false
-    return (round(lat, CENTER_DECIMALS), round(lon, CENTER_DECIMALS)), level
+    return (round(lat, CENTER_DECIMALS), round(lon, CENTER_DECIMALS)), zoom
 
 
 def _first(params: dict[str, list[str]], key: str) -> str | None:

@@ -82,16 +82,17 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         rows = figures[vm.is_cross_border(figures)]
     else:
         rows = figures[(figures["destination_country"] == COUNTRY_OF_INTEREST) & (figures["population_type"] == "idps")]
+    records = rows.to_dict("records")
     data = pd.DataFrame({
         "as of": rows["as_of"],
         "figure": rows["figure"].astype("float"),
-        "series": [series_label(r, names, population=cross_border) for _, r in rows.iterrows()],
+        "series": [series_label(r, names, population=cross_border) for r in records],
         "measure": rows["measure"],
         # A flow with no stated start counts over a period each report leaves unknown (and may differ from
         # report to report): its figures are dots, never joined into a line as if one count went on.
         "joined": (rows["measure"] == "stock") | rows["period_start"].notna(),
         "source": rows["source_org"],
-        "as reported": [t.amount(r) for _, r in rows.iterrows()],  # 'more than 50,000' where the source says so
+        "as reported": [t.amount(r) for r in records],  # 'more than 50,000' where the source says so
     })
     # A colour each (COLOURS), stocks solid, dated flows dashed, undated flows dots (KEY). The legend sits
     # below in one column and the chart keeps its height whatever the legend's length: Streamlit's default

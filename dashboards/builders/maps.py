@@ -201,8 +201,10 @@ class _Declutter(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }}, pending = false;
-            var PLACES = ["", "translate(calc(-100% - 18px), 0)", "translate(calc(-50% - 9px), -17px)",
-                          "translate(calc(-50% - 9px), 17px)"];
+            // Right of the circle (as drawn), left of it, above, below.
+            var PLACES = ["", "translate(calc(-100% - {{ 2 * this.offset[0] }}px), 0)",
+                          "translate(calc(-50% - {{ this.offset[0] }}px), -17px)",
+                          "translate(calc(-50% - {{ this.offset[0] }}px), 17px)"];
             var GAP = 6;  // pixels between two names side by side
             function overlap(a, b) {
                 return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
@@ -226,9 +228,10 @@ class _Declutter(MacroElement):
                 var names = Array.prototype.slice.call(box.querySelectorAll(".town-label span"));
                 names.sort(function (a, b) { return a.dataset.rank - b.dataset.rank; });
                 names.forEach(function (name) {
-                    // The icon's corner is 9 pixels right of and 8 above the town (see control_layer).
+                    // The name's icon has its corner NAME_OFFSET right of and above the town (see control_layer).
                     var icon = name.parentNode.getBoundingClientRect();
-                    var town = {left: icon.left - 9, right: icon.left - 9, top: icon.top + 8, bottom: icon.top + 8};
+                    var x = icon.left - {{ this.offset[0] }}, y = icon.top + {{ this.offset[1] }};
+                    var town = {left: x, right: x, top: y, bottom: y};
                     var seen = inside(town, view) && controls.every(function (c) { return !overlap(town, c); });
                     var city = name.dataset.city === "1", placed = false;
                     for (var pass = city ? 2 : 1, p = 0; seen && p < pass && !placed; p++) {
@@ -256,6 +259,7 @@ class _Declutter(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "Declutter"
+        self.offset = NAME_OFFSET
 
 
 def legend_html() -> str:
@@ -360,6 +364,9 @@ def control_popup(row, history: pd.DataFrame | None = None) -> str:
     return f'<div class="popup-body">{"".join(lines)}</div>'
 
 
+# Pixels from a town to the top left corner of its name: right of its circle (radius 7), centred on its line.
+NAME_OFFSET = (9, 8)
+
 # The Kivus' cities, named first on the map whatever the data holds; other towns follow by how many control
 # events the data has for them (the most reported, the most asked about), then by name.
 CITIES = ("Goma", "Bukavu", "Uvira", "Butembo", "Beni")
@@ -390,9 +397,8 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
     ranks = town_ranks(state, events)
     held = state["controlled_by"].map(state["controlled_by"].value_counts(dropna=False)).fillna(0)
     state = state.assign(_held=held.to_numpy()).sort_values("_held", ascending=False, kind="stable")
+    state = vm.mapped(state)  # a town without a sourced coordinate is listed under the map, not placed
     for _, row in state.iterrows():
-        if t.blank(row["lat"]) or t.blank(row["lon"]):
-            continue
         history = None
         if events is not None:
             history = events[(events["locality"] == row["locality"]) & (events["province"] == row["province"])]
@@ -416,13 +422,12 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
             tooltip=folium.Tooltip(f"{t.esc(row['locality'])}: {t.esc(t.controller(row['controlled_by']))}"),
         ).add_to(group)
     for index, row in state.iterrows():  # after the circles, so a name is never under another town's circle
-        if t.blank(row["lat"]) or t.blank(row["lon"]):
-            continue
         folium.Marker(
             location=(float(row["lat"]), float(row["lon"])),
             icon=folium.DivIcon(html=f'<span data-rank="{int(ranks[index])}" data-city="{int(row["locality"] in CITIES)}">'
                                      f'{t.esc(row["locality"])}</span>',
-                                class_name="town-label", icon_size=(0, 0), icon_anchor=(-9, 8)),
+                                class_name="town-label", icon_size=(0, 0),
+                                icon_anchor=(-NAME_OFFSET[0], NAME_OFFSET[1])),
             interactive=False,
             keyboard=False,  # a name is not a control: Tab goes to the circles' popups, not to every name
         ).add_to(group)

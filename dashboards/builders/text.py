@@ -67,17 +67,22 @@ def fmt_int(value) -> str:
     return "" if blank(value) else f"{int(value):,}"
 
 
+def qualifier_word(row) -> str:
+    """How the source qualifies the row's figure, in words ('more than', 'about'), or '' for a figure as it stands."""
+    qualifier = row.get("figure_qualifier")
+    return "" if blank(qualifier) else QUALIFIER_WORDS.get(qualifier, "")
+
+
 def amount(row) -> str:
     """A row's figure as its source words it: '42,000', 'more than 50,000', 'about 400,000'."""
-    number = fmt_int(row["figure"])
-    word = QUALIFIER_WORDS.get(row.get("figure_qualifier"), "") if not blank(row.get("figure_qualifier")) else ""
+    number, word = fmt_int(row["figure"]), qualifier_word(row)
     return f"{word} {number}" if word and number else number
 
 
 def qualified(row) -> str:
     """'more than the figure · ' where the source qualifies the figure (the table's number stays a number, to
     sort by); '' otherwise."""
-    word = QUALIFIER_WORDS.get(row.get("figure_qualifier")) if not blank(row.get("figure_qualifier")) else None
+    word = qualifier_word(row)
     return f"{word} the figure · " if word else ""
 
 

@@ -16,7 +16,7 @@ from ..builders import charts, maps
 from ..builders.standalone import standalone_html
 from ..builders import text as t
 from ..config import database_url
-from ..schema import QUALIFIER_WORDS, QUALIFIERS
+from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
 from .state import get_boundaries, get_store, snapshot, tables
 
@@ -145,7 +145,8 @@ def _headline(head: vm.Headline, names: dict[str, str], on: date) -> None:
 
 def _as_stated(rows: pd.DataFrame) -> str:
     """' (each as its source states it: more than, about)' when some of the summed figures are so qualified."""
-    words = [QUALIFIER_WORDS[q] for q in QUALIFIERS if q in set(rows.get("figure_qualifier", pd.Series()).dropna())]
+    given = set(rows["figure_qualifier"].dropna())
+    words = [word for qualifier, word in QUALIFIER_WORDS.items() if qualifier in given]
     return f" (each as its source states it: {', '.join(words)})" if words else ""
 
 
@@ -210,7 +211,8 @@ def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool):
     if fresh and not (view.center or view.focus) and _near(moved, (maps.CENTER, maps.ZOOM)):
         fresh = False  # where the map starts: nothing for the address to hold
     if fresh:
-        rounded, zoom = viewstate.position(f"{moved[0][0]},{moved[0][1]}", str(moved[1]))
+        (lat, lon), level = moved
+        rounded, zoom = viewstate.position_of(lat, lon, level)
         if rounded:
             view.center, view.zoom = rounded, zoom
     if view.center and view.zoom:
