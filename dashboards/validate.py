@@ -621,6 +621,19 @@ def option_problems(table: Table, options) -> list[Problem]:
     return problems
 
 
+def as_headed(problems: list[Problem], column_map: dict[str, str]) -> list[Problem]:
+    """Each problem's column as the file's header names it, the template's name beside it where they differ.
+
+    An editor looks for 'qualificatif' in their file, not for 'figure_qualifier'. A column filled from
+    several of the file's columns (a wide UNHCR file's figures) keeps the template's name alone.
+    """
+    headers: dict[str, list[str]] = {}
+    for header, name in column_map.items():
+        headers.setdefault(name, []).append(header)
+    named = {name: f"{found[0]} ({name})" for name, found in headers.items() if len(found) == 1 and found[0] != name}
+    return [replace(p, column=named[p.column]) if p.column in named else p for p in problems]
+
+
 def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame | None = None) -> Validated:
     """Type every cell and check every rule; return the valid rows and all problems."""
     today = today or date.today()
@@ -651,7 +664,7 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)
     file_rows = raw[ROW]
     located = [replace(p, row=int(file_rows.iat[p.row])) if p.row is not None else p for p in problems]
-    located += parsed.problems
+    located = as_headed(located, parsed.column_map) + parsed.problems
     # A wide file's row gives one figure row per population type: a cell they share is reported once.
     located = list(dict.fromkeys(located))
     located.sort(key=lambda p: (p.row or 0, p.column or ""))

@@ -672,5 +672,5 @@ def test_a_figure_qualifier_is_read_in_the_words_people_write_and_an_unknown_one
     assert list(result.frame["figure_qualifier"].fillna("")) == [
         "more_than", "more_than", "more_than", "at_least", "about", "", "up_to", "about"]
     [problem] = result.problems
-    assert (problem.row, problem.column, problem.value, problem.severity) == (10, "figure_qualifier", "roughly", "error")
+    assert (problem.row, problem.column, problem.value, problem.severity) == (10, "qualificatif (figure_qualifier)", "roughly", "error")
     assert "more_than, at_least, about, up_to" in problem.message and "'plus de'" in problem.message

@@ -66,7 +66,7 @@ def test_a_stray_cell_in_the_year_column_is_reported_once_and_the_other_years_ar
                       "2024,COD,BDI,Dem. Rep. of the Congo,Burundi,100000,2500,0,0,0,0,0",
                       "24,COD,UGA,Dem. Rep. of the Congo,Uganda,600000,30000,0,0,0,0,0")
     _, result = check(text)
-    assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "as_of", "24")]
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "Year (as_of)", "24")]
     assert figures(result) == [(2, "2024-12-31", "BDI", "refugees", 100000),
                                (2, "2024-12-31", "BDI", "asylum_seekers", 2500)]
 
