@@ -108,7 +108,9 @@ CONFIDENCE = ("standard", "low")
 
 # How the source words its figure, when it qualifies it ("more than 50,000"): kept so that the dashboard says
 # it the same way. An empty cell is a figure given as it stands.
-QUALIFIER_WORDS = {"more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to"}
+QUALIFIER_WORDS = {
+    "more_than": "more than", "at_least": "at least", "about": "about", "up_to": "up to", "fewer_than": "fewer than",
+}
 QUALIFIERS = tuple(QUALIFIER_WORDS)
 
 CONTROLLERS = ("M23/AFC", "FARDC", "Wazalendo", "contested")
@@ -137,7 +139,8 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "approximately": "about", "around": "about", "environ": "about", "~": "about", "près de": "about",
         "approx.": "about", "approx": "about", "env.": "about", "ca.": "about", "circa": "about",
         "pres de": "about", "nearly": "about", "up to": "up_to", "as many as": "up_to", "jusqu'à": "up_to",
-        "jusqu'a": "up_to",
+        "jusqu'a": "up_to", "at most": "up_to", "au plus": "up_to", "<=": "up_to", "≤": "up_to",
+        "fewer than": "fewer_than", "less than": "fewer_than", "under": "fewer_than", "moins de": "fewer_than", "<": "fewer_than",
     },
     "population_type": {"réfugiés": "refugees", "refugies": "refugees", "demandeurs d'asile": "asylum_seekers",
                         "asylum seekers": "asylum_seekers", "déplacés internes": "idps", "deplaces internes": "idps",
@@ -250,8 +253,8 @@ FIGURES = Table(
             "figure_qualifier",
             "category",
             "#meta+qualifier",
-            "Empty when the source gives the figure as it stands; `more_than`, `at_least`, `about` or `up_to` "
-            "when the source words it so (e.g. 'more than 50,000').",
+            "Empty when the source gives the figure as it stands; `more_than`, `at_least`, `about`, `up_to` or "
+            "`fewer_than` when the source words it so (e.g. 'more than 50,000').",
             allowed=QUALIFIERS,
         ),
         Column(

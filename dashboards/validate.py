@@ -274,7 +274,7 @@ def _typed_distinct(
 # After the list of allowed codes, where people write words rather than codes: which words are read too.
 ALLOWED_HINTS = {
     "figure_qualifier": " The words 'more than', 'over', 'plus de', '>', 'at least', 'au moins', 'about', "
-                        "'approx.', 'environ', '~', 'up to' and 'jusqu'à' are read too. Leave the cell empty for a "
+                        "'approx.', 'environ', '~', 'up to', 'jusqu'à', 'less than' and 'moins de' are read too. Leave the cell empty for a "
                         "figure the source gives as it stands.",
 }
 

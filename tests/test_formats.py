@@ -664,13 +664,28 @@ def test_flows_without_a_start_date_are_kept_with_a_note_saying_what_that_means(
 
 def test_a_figure_qualifier_is_read_in_the_words_people_write_and_an_unknown_one_is_located():
     lines = [FIGURES_HEADER.replace(",figure,", ",figure,qualificatif,")]
-    words = ["plus de", "More than", ">", "au moins", "environ", "", "jusqu'à", "env.", "roughly"]
+    words = ["plus de", "More than", ">", "au moins", "environ", "", "jusqu'à", "env.", "Moins de", "<", "roughly"]
     for day, word in enumerate(words, start=1):
         lines.append(f"2025-02-{day:02d},COD,,BDI,,refugees,{1000 + day},{word},stock,,,UNHCR,T,https://example.org/{day},,")
     parsed, result = read("\n".join(lines).encode())
     assert parsed.column_map["qualificatif"] == "figure_qualifier"  # the French header name
     assert list(result.frame["figure_qualifier"].fillna("")) == [
-        "more_than", "more_than", "more_than", "at_least", "about", "", "up_to", "about"]
+        "more_than", "more_than", "more_than", "at_least", "about", "", "up_to", "about", "fewer_than", "fewer_than"]
     [problem] = result.problems
-    assert (problem.row, problem.column, problem.value, problem.severity) == (10, "qualificatif (figure_qualifier)", "roughly", "error")
-    assert "more_than, at_least, about, up_to" in problem.message and "'plus de'" in problem.message
+    assert (problem.row, problem.column, problem.value, problem.severity) == (12, "qualificatif (figure_qualifier)", "roughly", "error")
+    assert "more_than, at_least, about, up_to, fewer_than" in problem.message and "'plus de'" in problem.message
+
+
+def test_every_word_the_qualifier_hint_promises_is_read():
+    # The hint after the allowed codes lists words people write; each must really be read, as the value it names.
+    import re
+
+    from dashboards.schema import QUALIFIERS, VALUE_SYNONYMS
+    from dashboards.validate import ALLOWED_HINTS
+
+    promised = re.findall(r"'([^']+(?:'à)?)'", ALLOWED_HINTS["figure_qualifier"])
+    assert len(promised) >= 10
+    read = VALUE_SYNONYMS["figure_qualifier"] | {q: q for q in QUALIFIERS} | {"about": "about"}
+    assert [w for w in promised if w.lower() not in read] == []
+    # and each value has at least one word in the hint, so that no value is only reachable by its code
+    assert {read[w.lower()] for w in promised} == set(QUALIFIERS)

@@ -95,6 +95,7 @@ def test_a_figure_reads_as_its_source_words_it():
     assert amount({"figure": 42000, "figure_qualifier": "about"}) == "about 42,000"
     assert amount({"figure": 209000, "figure_qualifier": "at_least"}) == "at least 209,000"
     assert amount({"figure": 5000, "figure_qualifier": "up_to"}) == "up to 5,000"
+    assert amount({"figure": 800, "figure_qualifier": "fewer_than"}) == "fewer than 800"
     for plain in (None, float("nan"), ""):
         assert amount({"figure": 17000, "figure_qualifier": plain}) == "17,000"
         assert qualified({"figure": 17000, "figure_qualifier": plain}) == ""
