@@ -258,10 +258,13 @@ def _view_state(span) -> viewstate.ViewState:
             first = viewstate.parse(params, versions=versions,
                                     span=pinned.span or span, places=places)
         st.session_state["view"] = first
-        st.session_state["date"] = first.on
-        st.session_state["layers"] = list(first.layers)
-        st.session_state["focus"] = first.focus
-    return st.session_state["view"]
+    view = st.session_state["view"]
+    # Streamlit forgets a widget's value while another page is shown: back on the map, the widgets
+    # take up the view the reader left (or the URL's, on the first run) instead of their defaults.
+    for key, value in (("date", view.on), ("layers", list(view.layers)), ("focus", view.focus)):
+        if key not in st.session_state:
+            st.session_state[key] = value
+    return view
 
 
 def render() -> None:

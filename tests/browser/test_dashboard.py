@@ -368,6 +368,26 @@ def test_a_date_typed_in_the_field_moves_the_slider_and_the_address(watched, app
                            ".join('-') === '2025-02-17'", timeout=15_000)  # the field follows the slider
 
 
+def test_the_map_keeps_its_date_and_layers_when_the_reader_comes_back_from_another_page(watched, app_url):
+    # Streamlit forgets widget values while another page is shown; before the fix the map came back
+    # on its first date (13 Jun 2022) with every layer off.
+    page = watched.page
+    page.goto(f"{app_url}/?date=2025-02-21&layers=control&layers=flows")
+    slider = page.get_by_role("slider").first
+    slider.wait_for(timeout=30_000)
+    settled(page)
+    page.get_by_role("link", name="Figures").click()
+    page.get_by_role("heading", name="Displacement figures").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Map").click()
+    page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.control-marker").first.wait_for(
+        timeout=30_000)
+    settled(page)
+    assert slider.get_attribute("aria-valuetext") == "21 Feb 2025"
+    search = page.evaluate("location.search")
+    assert "date=2025-02-21" in search and "layers=control" in search and "layers=flows" in search
+    assert "layers=idps" not in search
+
+
 TOWN_NAMES = """() => {
     const box = r => { const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
     const shown = [...document.querySelectorAll('.town-label span')].filter(s => s.style.visibility === 'visible');
