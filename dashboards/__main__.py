@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 from .config import cannot_open, database_url, redacted
@@ -142,9 +143,15 @@ def cmd_import(args) -> int:
 
 def cmd_versions(args) -> int:
     versions = _store().version_list()
-    columns = ["id", "created_at", "mode", "tables", "editor", "file_name", "added", "changed", "unchanged",
-               "removed", "note"]
-    print(versions[columns].to_csv(sep="\t", index=False), end="")
+    columns = ["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "rows_in_file", "added",
+               "changed", "unchanged", "removed", "note"]
+    shown = versions[columns].astype("object")
+    # Editors' names, file names and notes are typed by people: written out so that none can move the
+    # cursor, or start a line of its own that reads as another version.
+    for name in ("editor", "file_name", "note"):
+        shown[name] = [None if pd.isna(v) else _shown(v) for v in shown[name]]
+    shown["rows_in_file"] = [None if pd.isna(v) else int(v) for v in shown["rows_in_file"]]
+    print(shown.to_csv(sep="\t", index=False), end="")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: a real process, exit codes, standard streams."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -54,7 +55,20 @@ def test_import_prints_the_new_version_and_stores_nothing_on_failure(cli, tmp_pa
     assert cli("versions").stdout.count("\n") == 2  # header and the seed version
     ok = cli("import", write(tmp_path, "bad.csv", NEW, BAD), "--valid-rows-only", "--note", "first")
     assert ok.returncode == 0 and ok.stdout.splitlines()[0] == "2"
-    assert "first" in cli("versions").stdout
+    listed = cli("versions").stdout.splitlines()
+    header, newest = listed[0].split("\t"), dict(zip(listed[0].split("\t"), listed[1].split("\t")))
+    assert header[:8] == ["id", "created_at", "mode", "tables", "editor", "file_name", "sha256", "rows_in_file"]
+    data = (tmp_path / "bad.csv").read_bytes()
+    assert newest["sha256"] == hashlib.sha256(data).hexdigest() and newest["note"] == "first"
+    assert newest["file_name"] == "bad.csv" and newest["rows_in_file"] == str(data.count(b"\n") - 1)
+
+
+def test_the_versions_list_keeps_one_line_per_version_whatever_the_note_says(cli, tmp_path):
+    note = "fixed\n3\t2026-01-01\tmerge\x1b[2J"
+    assert cli("import", write(tmp_path, "ok.csv", NEW), "--note", note).returncode == 0
+    listed = cli("versions").stdout
+    assert listed.count("\n") == 3 and "\x1b" not in listed  # header, seeds, the import
+    assert "fixed\\n3\\t2026-01-01\\tmerge\\x1b[2J" in listed
 
 
 def test_export_and_revert_reach_any_version(cli, tmp_path):
