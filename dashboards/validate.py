@@ -141,8 +141,16 @@ def ambiguous_separators(raw: pd.Series, *, decimal_comma: bool = False) -> list
     def written(pattern: str) -> pd.Series:
         return text.str.fullmatch(pattern).fillna(False).astype(bool)
 
+    # Spaces (of any width) in a number may only separate thousands: '1 2' or '42 0000' is not one number.
+    spaced = (raw.astype("str").str.replace(f"[{_INVISIBLE}]", "", regex=True)
+              .str.replace(f"[{_WHITESPACE}\u00a0\u202f]+", " ", regex=True).str.strip().str.removeprefix("'"))
+    has_space = spaced.str.contains(" ", regex=False).fillna(False).astype(bool)
+    space_grouped = spaced.str.fullmatch(r"[-\u2212]?[0-9]{1,3}( [0-9]{3})+([.,][0-9]+)?").fillna(False).astype(bool)
     grouped = written(r"-?[0-9]{1,3}(,[0-9]{3})+")
     found = [
+        (has_space & ~space_grouped & written(r"-?[0-9]+([.,][0-9]+)?"),
+         "has spaces that do not separate thousands (42 000 is read, 42 0000 or 1 2 is not): is it one number or "
+         "two? Write digits only, e.g. 42000."),
         (written(r"-?[0-9]{1,3}\.[0-9]{3}"),
          "is ambiguous: a dot can separate thousands (42.000 = 42 000) or decimals (42.000 = 42). "
          "Write digits only, e.g. 42000."),
@@ -153,6 +161,15 @@ def ambiguous_separators(raw: pd.Series, *, decimal_comma: bool = False) -> list
          "is ambiguous: three digits after a comma can be decimals (42 000,000 = 42 000) or thousands "
          "(42 000 000). Write digits only, e.g. 42000."),
     ]
+    if not decimal_comma:
+        # In a file with commas between cells a comma in a number groups thousands; after one to three digits
+        # and before other than three, it is a French decimal comma (42,00 = 42) or a mistyped group (42,000):
+        # no guess is made. After more digits (42000,0), or spaces between thousands (42 000,00), it can only
+        # be the decimal point, and is read so.
+        found.append((written(r"-?[0-9]{1,3},([0-9]{1,2}|[0-9]{4,})") & ~space_grouped,
+                      "is ambiguous: in a file with commas between cells a comma in a number separates thousands "
+                      "(42,000), but this one is not followed by three digits (a decimal comma, or a mistyped "
+                      "thousand?). Write digits only, e.g. 42000."))
     if decimal_comma:
         found.append((written(r"-?[0-9]{1,3},[0-9]{3}"),
                       "is ambiguous: in a file with semicolons between cells, as a French spreadsheet saves it, a comma "

@@ -116,6 +116,20 @@ def test_a_count_written_two_ways_at_once_stays_refused_saying_what_to_write():
     assert all("ambiguous" in p.message and "Write digits only, e.g. 42000" in p.message for p in result.problems)
 
 
+def test_spaces_in_a_count_only_group_thousands_and_a_comma_that_groups_nothing_is_not_guessed_at():
+    odd = ['"1 2"', '"12 34"', '"42 0000"', '"4 2 0 0 0"', '"42,00"', '"42,0000"']
+    rows = [GOOD.replace("42000", value).replace("/a", f"/{i}") for i, value in enumerate(odd)]
+    result = check(FIGURES, FIGURES_HEADER, *rows)
+    assert located(result) == {(i + 2, "figure", value.strip('"')) for i, value in enumerate(odd)}
+    spaces, commas = result.problems[:4], result.problems[4:]
+    assert all("spaces that do not separate thousands" in p.message for p in spaces)
+    assert all("is ambiguous" in p.message and "not followed by three digits" in p.message for p in commas)
+    # What stays read: thousands between spaces (narrow or not), a decimal comma that only a decimal can be.
+    fine = ['"42 000"', '"42\u202f000"', '"42 000,00"', '"42000,0"', '"42,000"']
+    result = check(FIGURES, FIGURES_HEADER, *[GOOD.replace("42000", v).replace("-21", f"-1{i}") for i, v in enumerate(fine)])
+    assert result.ok and list(result.frame["figure"]) == [42000] * 5
+
+
 def test_control_coordinates_must_come_in_pairs_and_within_range():
     row = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,m23/afc,captured,R,T,https://example.org,,"
     assert check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon="29.22")).ok
