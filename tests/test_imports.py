@@ -272,7 +272,8 @@ def test_a_version_records_the_rows_the_file_held_not_only_those_stored(seeded):
 
 
 def test_arrivals_from_two_provinces_on_one_date_are_two_figures_not_one_replacing_the_other(seeded):
-    north = "2025-04-04,COD,North Kivu,UGA,,refugees,15000,flow,2025-01-01,,UNHCR,T,https://example.org/n,standard,"
+    # Between the seeds' 31,000 of 25 March and 41,000 of 8 April, as a count since 1 January must be.
+    north = "2025-04-04,COD,North Kivu,UGA,,refugees,35000,flow,2025-01-01,,UNHCR,T,https://example.org/n,standard,"
     south = "2025-04-04,COD,South Kivu,UGA,,refugees,8000,flow,2025-01-01,,UNHCR,T,https://example.org/s,standard,"
     together = imports.check(csv(north, south), "figures", store=seeded)
     assert not together.validated.problems and together.preview.added == 2
@@ -282,4 +283,4 @@ def test_arrivals_from_two_provinces_on_one_date_are_two_figures_not_one_replaci
     imports.apply(second, seeded)
     stored = seeded.read(FIGURES)
     uganda = stored[(stored["destination_country"] == "UGA") & (stored["as_of"] == "2025-04-04")]
-    assert sorted(zip(uganda["origin_admin1"], uganda["figure"])) == [("North Kivu", 15000), ("South Kivu", 8000)]
+    assert sorted(zip(uganda["origin_admin1"], uganda["figure"])) == [("North Kivu", 35000), ("South Kivu", 8000)]

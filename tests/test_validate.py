@@ -246,6 +246,35 @@ def test_a_count_since_a_fixed_date_lower_than_the_stored_one_is_a_warning_sayin
                                           "since a fixed date should not fall; check the start date or the figure.")]
 
 
+def test_a_figure_is_compared_with_its_series_previous_one_in_the_file_as_well_as_the_stored_one():
+    stock = "{day},COD,,ZMB,,refugees,{figure},stock,,,UNHCR,T,https://example.org/{day},standard,"
+    stored = frame(FIGURES, "\n".join([FIGURES_HEADER, stock.format(day="2025-01-15", figure=50)]) + "\n")
+    result = check(FIGURES, FIGURES_HEADER, *[stock.format(day=d, figure=f) for d, f in
+                   (("2025-01-31", 1000), ("2025-02-28", 500000), ("2025-03-31", 20000), ("2025-04-30", 21000))],
+                   current=stored)
+    assert result.ok and len(result.frame) == 4  # warnings: the editor decides
+    assert [(p.row, p.value, p.severity, p.message) for p in result.problems] == [
+        (2, "1000", "warning", "is more than 10 times the series' previous figure (50 on 2025-01-15, stored): check "
+                               "for an extra digit or a different definition."),
+        (3, "500000", "warning", "is more than 10 times the series' previous figure (1,000 on 2025-01-31, earlier in "
+                                 "this file): check for an extra digit or a different definition."),
+        (4, "20000", "warning", "is less than half the series' previous stock (500,000 on 2025-02-28, earlier in this "
+                                "file): check it is the same population and area."),
+    ]
+    # Rows in any order: the previous figure is the one dated before, wherever the row stands in the file.
+    backwards = check(FIGURES, FIGURES_HEADER, stock.format(day="2025-03-31", figure=20000),
+                      stock.format(day="2025-02-28", figure=500000))
+    assert [(p.row, p.value) for p in backwards.problems] == [(2, "20000")]
+    # Rows stored already are not warned about again (re-uploading a version or a feed's whole history).
+    history = [stock.format(day=d, figure=f) for d, f in (("2025-01-31", 1000), ("2025-02-28", 500000))]
+    stored = frame(FIGURES, "\n".join([FIGURES_HEADER, *history]) + "\n")
+    assert check(FIGURES, FIGURES_HEADER, *history, current=stored).problems == []
+    # Another series (another country) is never the previous figure.
+    other = check(FIGURES, FIGURES_HEADER, stock.format(day="2025-01-31", figure=1000),
+                  stock.format(day="2025-02-28", figure=500000).replace("ZMB", "TZA"))
+    assert other.problems == []
+
+
 def test_a_comma_before_three_digits_is_ambiguous_where_commas_are_decimal_points_and_thousands_elsewhere():
     french = ";".join(GOOD.split(",")).replace("42000", "42,000")
     result = check(FIGURES, FIGURES_HEADER.replace(",", ";"), french, french.replace("42,000", "42 000,00"))
