@@ -92,6 +92,59 @@ def _check_bytes(data: bytes) -> None:
         raise UnreadableFile(
             "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
         )
+    _check_markup_or_json(data)
+
+
+# What a web page or an XML file starts with (after blanks and a byte-order mark), lower-cased. A CSV
+# whose first cell merely starts with '<' ('<5 years', '<b>') has none of these.
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+_XML_START = b"<?xml"
+
+
+def _check_markup_or_json(data: bytes) -> None:
+    """A web page, an XML file or JSON saved as .csv: one sentence saying what it is and where the CSV is.
+
+    Sites answer a script (and sometimes a browser) with a bot check or a login page instead of the data,
+    and the UNHCR data portal's series come as JSON unless the CSV export is asked for: saved under a .csv
+    name, either would otherwise give nonsense row problems. Only a strong signature counts: the first
+    non-blank bytes of a page, or a whole file that parses as one JSON object or array.
+    """
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith(_HTML_STARTS) or (head.startswith(_XML_START) and b"<html" in head):
+        raise UnreadableFile(
+            "The file is a web page (HTML), not a CSV: the site sent a page (such as a bot check or a sign-in page, "
+            "which the UNHCR data portal may send) instead of the data; open the address in a browser, download the "
+            "CSV export (the page's download or export button, CSV), and upload that file."
+        )
+    if head.startswith(_XML_START):
+        raise UnreadableFile(
+            "The file is XML, not a CSV: download the table as CSV from its source, or open it in a spreadsheet and "
+            "save it as CSV UTF-8, and upload that file."
+        )
+    if _is_json(data, head):
+        raise UnreadableFile(
+            "The file is JSON, not a CSV: download the CSV export instead (on the UNHCR data portal, the same "
+            "address with export=csv, or the chart's download button), or save the table as CSV UTF-8, and "
+            "upload that file."
+        )
+
+
+# How a JSON object or array starts: '{' then a key or '}', '[' then a value or ']'.
+_JSON_START = re.compile(rb'(\{\s*["}]|\[\s*([\[{"\]0-9-]|true|false|null))')
+
+
+def _is_json(data: bytes, head: bytes) -> bool:
+    """True when the whole file is one JSON object or array (a CSV's first cell may start with a bracket)."""
+    if not _JSON_START.match(head):
+        return False
+    if len(data) > SHORT_ROW_SCAN_BYTES:  # parsing would cost gigabytes: the two ends tell well enough
+        return data[-1024:].rstrip()[-1:] == {b"{": b"}", b"[": b"]"}[head[:1]]
+    import json
+
+    try:
+        return isinstance(json.loads(data.decode("utf-8-sig")), (dict, list))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -282,6 +282,13 @@ XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\
     b"[Content_Types].xml"
 NOT_TEXT = "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
 UTF16 = "The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again."
+HTML = ("The file is a web page (HTML), not a CSV: the site sent a page (such as a bot check or a sign-in page, which "
+        "the UNHCR data portal may send) instead of the data; open the address in a browser, download the CSV export "
+        "(the page's download or export button, CSV), and upload that file.")
+XML = ("The file is XML, not a CSV: download the table as CSV from its source, or open it in a spreadsheet and save it "
+       "as CSV UTF-8, and upload that file.")
+JSON = ("The file is JSON, not a CSV: download the CSV export instead (on the UNHCR data portal, the same address with "
+        "export=csv, or the chart's download button), or save the table as CSV UTF-8, and upload that file.")
 
 UNREADABLE = {
     "empty file": ((BAD / "empty.csv").read_bytes(), "The file is empty."),
@@ -295,6 +302,14 @@ UNREADABLE = {
                     "The file has a header but no rows of data: add the rows below the header."),
     "header and hxl row only": ("\n".join((FORMATS / "template_hxl.csv").read_text().split("\n")[:2]).encode()
                                 + b"\n\n", "The file has a header but no rows of data: add the rows below the header."),
+    # formats.md: the UNHCR data portal may answer with a bot-check page, and serves its series as JSON too.
+    "bot-check web page saved as .csv": ((BAD / "bot_check_page.csv").read_bytes(), HTML),
+    "one line of html": (b"  <!doctype html>\n", HTML),
+    "xhtml": (b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html>', HTML),
+    "xml": (b'\xef\xbb\xbf<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n', XML),
+    "portal json saved as .csv": ((BAD / "portal_json.csv").read_bytes(), JSON),
+    "json array with a byte-order mark": ("\ufeff[\n {\"date\": \"2025-02-10\", \"individuals\": 9000}\n]\n".encode(),
+                                          JSON),
     "pipe delimited": ((BAD / "pipe_delimited.csv").read_bytes(),
                        "The file has one column only: its header seems to use '|' between columns. Save it with "
                        "commas (or semicolons) between columns: in a spreadsheet, 'Save as' CSV."),
@@ -382,7 +397,7 @@ def test_a_malformed_or_hostile_file_gets_exactly_these_problems_and_keeps_these
 
 def test_every_bad_fixture_file_is_checked():
     checked = set(CASES) | {"empty.csv", "only_blank_lines.csv", "ragged_rows.csv", "header_only.csv",
-                            "pipe_delimited.csv"}
+                            "pipe_delimited.csv", "bot_check_page.csv", "portal_json.csv"}
     assert {p.name for p in BAD.glob("*.csv")} == checked
 
 
@@ -400,6 +415,34 @@ def test_a_pdf_is_named_as_such_in_one_sentence():
     with pytest.raises(UnreadableFile) as exc:
         read_csv(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", FIGURES)
     assert str(exc.value) == "The file is a PDF: export the table from its source as CSV UTF-8 and upload that."
+
+
+# A note line or a first cell that starts with '<', '{' or '[' is text, not a web page or JSON.
+NOT_MARKUP_NOR_JSON = {
+    "note line in angle brackets": "<TEST FIXTURE: made-up figures>",
+    "note line in square brackets": "[Draft] TEST FIXTURE",
+    "note line in braces": "{TEST FIXTURE}",
+    "note line that is a JSON object": '{"exported": "2025-03-01"}',
+    "note line that starts like html": "<b>TEST FIXTURE</b>",
+}
+
+
+@pytest.mark.parametrize("name", NOT_MARKUP_NOR_JSON)
+def test_a_csv_whose_first_line_starts_with_a_bracket_is_read_as_a_csv(name):
+    header = (BAD / "header_only.csv").read_text().rstrip("\n")
+    row = "2025-02-21,COD,,BDI,,refugees,42000,stock,,,TEST FIXTURE,T,https://example.org/test/b,,"
+    parsed, result = read(f"{NOT_MARKUP_NOR_JSON[name]}\n{header}\n{row}\n".encode())
+    assert result.problems == []
+    assert parsed.notes[0] == "1 line(s) of notes above the header were skipped."
+    assert rows(result) == [(3, "2025-02-21", "COD", "BDI", None, "refugees", 42000, "stock", None, None)]
+
+
+def test_a_first_cell_written_in_angle_brackets_is_a_value_not_a_web_page():
+    text = ("<b>date</b>,individuals\n2025-02-10,9000\n")
+    parsed, result = read(text.encode(), options=Options(destination_country="BDI", population_type="refugees",
+                                                         measure="stock", source_org="TEST FIXTURE", source_title="T",
+                                                         source_url="https://example.org/test/p"))
+    assert [(p.row, p.column) for p in result.problems] == [(None, "as_of")]  # the date column is not recognised
 
 
 def test_ragged_rows_too_many_and_too_few_cells_are_named_by_row_number_and_cell_count():
