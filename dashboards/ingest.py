@@ -362,6 +362,36 @@ POPULATION_TAGS: list[tuple[str, frozenset[str], str, str]] = [
     ("#affected", frozenset({"new_arrivals"}), "new_arrivals", ""),
 ]
 
+# HXL attributes that make a count of people a count of part of them (hxlstandard.org's dictionary: sex and age
+# disaggregation, camp or not; and what HDX files add: IDMC's cause of displacement, people reached or targeted
+# by aid), in words. A column tagged with one never fills a figure: a part is never stored as the whole.
+PART_ATTRIBUTES = {
+    "f": "female", "m": "male", "i": "intersex or non-binary",
+    "infants": "infants", "children": "children", "adolescents": "adolescents", "youth": "youth",
+    "adults": "adults", "elderly": "elderly people", "disabled": "people with disabilities",
+    "incamp": "in camps", "noncamp": "not in camps", "urban": "in urban areas", "rural": "in rural areas",
+    "conflict": "displaced by conflict", "disaster": "displaced by disasters",
+    "inneed": "in need", "targeted": "targeted by aid", "reached": "reached by aid",
+    "abducted": "abducted", "infected": "infected", "injured": "injured", "killed": "killed",
+}
+# Age ranges are attributes of their own: +age0_4, +age_5_12, +age60_, +age65plus.
+_AGE_RANGE = re.compile(r"age_?\d+(_\d*)?(plus)?")
+# Attributes saying a column counts something other than people.
+NOT_PEOPLE_ATTRIBUTES = {"hh": "households", "pct": "a percentage"}
+# Attributes saying a column counts people newly displaced over a period (IDMC's new displacements): a flow.
+FLOW_ATTRIBUTES = {"newdisp": "new displacements"}
+
+
+def _part_of(attrs) -> list[str]:
+    """In words, what a count's attributes restrict it to (empty for a count of all the people its tag names)."""
+    return [PART_ATTRIBUTES[a] if a in PART_ATTRIBUTES else f"ages {a.removeprefix('age').strip('_').replace('_', '-')}"
+            for a in attrs if a in PART_ATTRIBUTES or _AGE_RANGE.fullmatch(a)]
+
+
+def _not_people(attrs) -> list[str]:
+    return [NOT_PEOPLE_ATTRIBUTES[a] for a in attrs if a in NOT_PEOPLE_ATTRIBUTES]
+
+
 # Hashtags for our columns beyond each column's own (HDX files use these too).
 EXTRA_TAGS: dict[str, list[str]] = {
     "as_of": ["#date+reported", "#date+end", "#date+year"],
@@ -502,9 +532,14 @@ def _match(tags: list[str], wanted: list[str], taken: set[int]) -> int | None:
             if i in taken or not tag:
                 continue
             name, attrs = hxl_tag(tag)
-            if name == w_name and w_attrs <= attrs and not _conflicts(w_attrs, attrs):
+            if name == w_name and w_attrs <= attrs and not _conflicts(w_attrs, attrs) and not _not_whole(name, attrs):
                 return i
     return None
+
+
+def _not_whole(name: str, attrs: frozenset[str]) -> bool:
+    """A count of part of the people (#affected+refugees+f+children), or of something else than people (+hh)."""
+    return name == "#affected" and bool(_part_of(attrs) or _not_people(attrs))
 
 
 def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
@@ -602,7 +637,7 @@ def read_csv(
                 f"This looks like a file of {other.title.lower()}, not of {table.title.lower()}: choose "
                 f"'{other.title}' as what the file holds (command line: --kind {other.name})."), "error"))
         else:
-            problems += missing
+            problems += _no_whole_figure(missing, column_map) if table is FIGURES else missing
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
@@ -763,14 +798,14 @@ def _to_schema(
 
     frame = pd.DataFrame(columns, index=body.index)
     if table is FIGURES:
-        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
+        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, position_of)
         notes += more
     frame = _fill(frame, table, defaults, options, notes)
     return frame, column_map, notes, repeated
 
 
-def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple[pd.DataFrame, list[str]]:
-    """Wide population columns to long rows, years to dates, one admin level, IDP origin."""
+def _figures_rules(frame, body, header, tags, taken, column_map, position_of) -> tuple[pd.DataFrame, list[str]]:
+    """Wide population columns to long rows, years to dates, one admin level, parts and flows, IDP origin."""
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
     # A year column is one: each four-digit cell is that year's end, whatever the other rows hold.
@@ -824,24 +859,29 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         frame["scope"] = scope.where(~national[~lower], NATIONAL_SCOPE)
 
     # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
+    # A column of new displacements (IDMC's) is a flow beside the stock of the same people: each is matched
+    # only among the columns of its own measure.
+    flows = {i for i, tag in enumerate(tags) if tag and hxl_tag(tag)[1] & FLOW_ATTRIBUTES.keys()}
     wide = []
     for name, attrs, population, scope in POPULATION_TAGS:
         tag = f"{name}+{'+'.join(sorted(attrs))}"
-        at = _match(tags, [tag], taken)
-        twin = _match(tags, [tag], taken | {at}) if at is not None else None
-        if twin is not None:
-            # E.g. IDMC's new displacements and stock side by side: taking either would be a guess.
-            raise UnreadableFile(
-                f"Columns '{header[at]}' ({tags[at]}) and '{header[twin]}' ({tags[twin]}) both hold {tag} figures, "
-                "and the dashboard will not guess which one is meant: keep one column per population type, one file "
-                "per measure (stock or flow), or use the template.")
-        if at is not None:
-            taken.add(at)
-            wide.append((at, population, scope))
-            column_map[header[at] or f"column {at + 1}"] = f"figure ({population}{', ' + scope if scope else ''})"
+        for flow, other in ((False, flows), (True, set(range(len(tags))) - flows)):
+            at = _match(tags, [tag], taken | other)
+            twin = _match(tags, [tag], taken | other | {at}) if at is not None else None
+            if twin is not None:
+                # Two stocks of one population (or two flows): taking either would be a guess.
+                raise UnreadableFile(
+                    f"Columns '{header[at]}' ({tags[at]}) and '{header[twin]}' ({tags[twin]}) both hold {tag} figures, "
+                    "and the dashboard will not guess which one is meant: keep one column per population type and "
+                    "measure (stock or flow), or use the template.")
+            if at is not None:
+                taken.add(at)
+                wide.append((at, population, scope, flow))
+                said = ", ".join(filter(None, [population, scope, "new displacements: flow" if flow else ""]))
+                column_map[header[at] or f"column {at + 1}"] = f"figure ({said})"
     if wide:
         parts = []
-        for at, population, scope in wide:
+        for at, population, scope, flow in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
             # UNHCR writes '-' for none; a French spreadsheet writes a zero 0,00.
             keep = values.ne("") & ~values.str.fullmatch(r"0+([.,]0*)?(e\+?0+)?|-", case=False)
@@ -851,11 +891,9 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
             if scope:
                 own = part.get("scope", pd.Series("", index=part.index, dtype="str")).astype("str")
                 part["scope"] = own.where(own == "", own + "; ") + scope
-            if scope and yearly:
-                # UNHCR counts returns during the year: a flow from 1 January, not a stock.
-                own = part.get("measure", pd.Series("", index=part.index, dtype="str")).astype("str")
-                part["measure"] = own.where(own != "", "flow")
-                part["period_start"] = part["as_of"].str.slice(0, 4) + "-01-01"
+            if (scope and yearly) or flow:
+                # UNHCR counts returns during the year, IDMC new displacements: flows, never stocks.
+                part = _as_flow(part, yearly)
             parts.append(part)
         before = len(frame)
         # Columns only some parts have (scope, measure of returns) are empty in the others.
@@ -863,9 +901,17 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         if len(wide) > 1 or len(frame) != before:
             more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
                         "empty and zero cells are not figures.")
-        if yearly and any(scope for _, _, scope in wide):
+        if yearly and any(scope for _, _, scope, _ in wide):
             more.append("Returns in a yearly file count people who returned during the year: they were read as "
                         "flows from 1 January to 31 December.")
+        if any(flow for *_, flow in wide):
+            more.append(_NEW_DISPLACEMENTS_NOTE[yearly])
+    # One figure column (the template's #affected+num) tagged as new displacements: flows too.
+    at = position_of.get("figure")
+    if at is not None and hxl_tag(tags[at])[1] & FLOW_ATTRIBUTES.keys():
+        frame = _as_flow(frame, yearly)
+        more.append(_NEW_DISPLACEMENTS_NOTE[yearly])
+    more += _parts_not_read(header, tags, taken, column_map)
     # A file with no province column gives country-level IDP figures: national totals.
     if "destination_admin1" not in frame and "population_type" in frame:
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
@@ -882,6 +928,60 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
             frame["origin_country"] = ""
         frame.loc[idp, "origin_country"] = frame.loc[idp, "destination_country"]
     return frame, more
+
+
+PART_NOT_READ = "(not read: counts part of the people)"
+NOT_PEOPLE_NOT_READ = "(not read: counts no people)"
+_LISTED = 5  # columns named in a note; the others are counted
+
+
+def _parts_not_read(header, tags, taken, column_map) -> list[str]:
+    """Notes naming the count columns not read because their hashtags say they count part of the people, or no
+    people (households); each is marked in column_map as not read, so it is not also listed as ignored."""
+    parts, others = [], []
+    for at, tag in enumerate(tags):
+        name, attrs = hxl_tag(tag) if tag else ("", frozenset())
+        if at in taken or not _not_whole(name, attrs):
+            continue
+        written = [a for a in tag.lower().replace(" ", "").split("+")[1:] if a]  # in the tag's order
+        not_people = _not_people(written)
+        column_map[header[at] or f"column {at + 1}"] = NOT_PEOPLE_NOT_READ if not_people else PART_NOT_READ
+        words = ", ".join(not_people or _part_of(written))
+        said = f"'{header[at]}' ({tag}: {words})" if header[at] and header[at] != tag else f"'{tag}' ({words})"
+        (others if not_people else parts).append(said)
+    notes = []
+    if parts:
+        notes.append(_listed(parts, "count only part of the people, and a part is never stored as the whole "
+                                    "population. To import such a figure as a subset, put it in a file of its own as "
+                                    "the figure column, with a scope saying what it counts (e.g. 'girls only', 'displaced by "
+                                    "conflict only')."))
+    if others:
+        notes.append(_listed(others, "count no people (the dashboard stores numbers of people)."))
+    return notes
+
+
+def _listed(columns: list[str], why: str) -> str:
+    """'Column X was not read: its hashtag says it ...', or 'Columns X; Y and 3 more were ...: their hashtags say they ...'."""
+    shown = "; ".join(columns[:_LISTED]) + (f" and {len(columns) - _LISTED} more" if len(columns) > _LISTED else "")
+    if len(columns) == 1:
+        return f"Column {shown} was not read: its hashtag says it {why.replace('count ', 'counts ', 1)}"
+    return f"Columns {shown} were not read: their hashtags say they {why}"
+
+
+_NEW_DISPLACEMENTS_NOTE = {
+    True: "New displacements in a yearly file count people displaced during the year: they were read as flows from "
+          "1 January to 31 December, never as the number displaced at the year's end.",
+    False: "New displacements were read as flows, never as the number displaced at the date.",
+}
+
+
+def _as_flow(part: pd.DataFrame, yearly: bool) -> pd.DataFrame:
+    """Figures counted over a period: a flow where the file gives no measure, from 1 January in a yearly file."""
+    own = part.get("measure", pd.Series("", index=part.index, dtype="str")).astype("str")
+    part["measure"] = own.where(own != "", "flow")
+    if yearly:
+        part["period_start"] = part["as_of"].str.slice(0, 4) + "-01-01"
+    return part
 
 
 def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, notes: list[str]) -> pd.DataFrame:
@@ -935,6 +1035,21 @@ def _missing_columns(frame: pd.DataFrame, table: Table, mapped: set[str]) -> lis
             problems.append(Problem(None, name, None, f"Required column '{name}' ({column.hxl}) is missing or "
                                                       f"empty: {fix}"))
     return problems
+
+
+def _no_whole_figure(missing: list[Problem], column_map: dict[str, str]) -> list[Problem]:
+    """When the only count columns were not read (parts of the people, households), the missing figure says why,
+    and the population type it would have come with is not asked for besides."""
+    refused = [header for header, name in column_map.items() if name in (PART_NOT_READ, NOT_PEOPLE_NOT_READ)]
+    if not refused or not any(p.column == "figure" for p in missing):
+        return missing
+    named = ", ".join(refused[:_LISTED]) + (f" and {len(refused) - _LISTED} more" if len(refused) > _LISTED else "")
+    why = Problem(None, "figure", None, (
+        f"Required column 'figure' ({FIGURES.column('figure').hxl}) is missing: no column of this file counts all the "
+        f"people it names ({named}: not read, as the notes say why). Add a column of whole-population figures "
+        "(e.g. #affected+refugees), or import a part as a subset in a file of its own, with a scope saying what it "
+        "counts."))
+    return [why if p.column == "figure" else p for p in missing if p.column != "population_type"]
 
 
 def _other_kind(header: list[str], hxl: list[str] | None, table: Table) -> Table | None:

@@ -634,12 +634,130 @@ def test_more_ways_people_write_the_countries_of_the_region(written, code):
 
 
 def test_two_columns_for_one_population_are_refused_rather_than_one_taken_at_random():
-    idmc = (b"iso3,year,newdisp,stock,source,title,url\n"
-            b"#country+code,#date+year,#affected+idps+ind+newdisp+conflict,#affected+idps+ind+stock+conflict,"
-            b"#meta+source,#meta+title,#meta+url\n"
-            b"COD,2024,3000000,6200000,IDMC,GRID,https://example.org/idmc\n")
-    with pytest.raises(UnreadableFile, match="'newdisp' .* and 'stock' .* both hold #affected\\+idps figures"):
-        read_csv(idmc, FIGURES, Options(measure="stock"))
+    twins = (b"iso3,year,idps,idps (individuals),source,title,url\n"
+             b"#country+code,#date+year,#affected+idps,#affected+idps+ind,#meta+source,#meta+title,#meta+url\n"
+             b"COD,2024,6200000,6100000,TEST FIXTURE,GRID,https://example.org/test/idmc\n")
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(twins, FIGURES, Options(measure="stock"))
+    assert str(exc.value) == (
+        "Columns 'idps' (#affected+idps) and 'idps (individuals)' (#affected+idps+ind) both hold #affected+idps "
+        "figures, and the dashboard will not guess which one is meant: keep one column per population type and "
+        "measure (stock or flow), or use the template.")
+
+
+# --- HXL attributes that make a count part of the people (hxlstandard.org dictionary) ------------------------
+
+HXL_REFUGEES = "#date,#country+code+origin,#country+code+asylum,{tags},#meta+source,#meta+title,#meta+url"
+PART_NOTE = ("Column '#affected+refugees+f+children' (female, children) was not read: its hashtag says it counts only "
+             "part of the people, and a part is never stored as the whole population. To import such a figure as a "
+             "subset, put it in a file of its own as the figure column, with a scope saying what it counts (e.g. "
+             "'girls only', 'displaced by conflict only').")
+
+
+def hxl_refugees(tags: str, *values: str) -> bytes:
+    row = f"2025-03-01,COD,BDI,{','.join(values)},TEST FIXTURE,T,https://example.org/test/sadd"
+    return f"{HXL_REFUGEES.format(tags=tags)}\n{row}\n".encode()
+
+
+def test_a_count_of_girls_alone_is_never_read_as_all_the_refugees():
+    parsed, result = read(hxl_refugees("#affected+refugees+f+children", "12000"), options=Options(measure="stock"))
+    assert [(p.row, p.column, p.message) for p in result.problems] == [(None, "figure", (
+        "Required column 'figure' (#affected+num) is missing: no column of this file counts all the people it names "
+        "(#affected+refugees+f+children: not read, as the notes say why). Add a column of whole-population figures "
+        "(e.g. #affected+refugees), or import a part as a subset in a file of its own, with a scope saying what it "
+        "counts."))]
+    assert result.frame.empty
+    assert PART_NOTE in parsed.notes
+    assert parsed.column_map["#affected+refugees+f+children"] == "(not read: counts part of the people)"
+    assert not any(n.startswith("Ignored columns") for n in parsed.notes)
+
+
+def test_beside_the_total_a_part_is_skipped_with_a_note_and_the_total_is_read():
+    parsed, result = read(hxl_refugees("#affected+refugees,#affected+refugees+f+children", "60000", "12000"),
+                          options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 60000, "stock", None, None)]
+    assert PART_NOTE in parsed.notes
+
+
+@pytest.mark.parametrize("attribute", [
+    "f", "m", "i", "infants", "children", "adolescents", "youth", "adults", "elderly", "age0_4", "age_5_12",
+    "age60_", "age65plus", "disabled", "incamp", "noncamp", "urban", "rural", "conflict", "disaster", "inneed",
+    "targeted", "reached", "killed", "hh", "pct"])
+def test_a_count_restricted_by_an_hxl_attribute_is_not_the_figure(attribute):
+    _, alone = read(hxl_refugees(f"#affected+refugees+{attribute}", "12000"), options=Options(measure="stock"))
+    assert located(alone) == {(None, "figure", "error")} and alone.frame.empty
+    _, beside = read(hxl_refugees(f"#affected+refugees+{attribute},#affected+refugees", "12000", "60000"),
+                     options=Options(measure="stock"))
+    assert beside.problems == [] and list(beside.frame["figure"]) == [60000]
+
+
+@pytest.mark.parametrize("attribute", ["ind", "total", "stock", "displaced", "i_en", "v_iso3"])
+def test_an_attribute_that_restricts_nothing_leaves_the_count_whole(attribute):
+    _, result = read(hxl_refugees(f"#affected+refugees+{attribute}", "60000"), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 60000, "stock", None, None)]
+
+
+def test_households_are_no_count_of_people_and_the_note_says_so():
+    parsed, result = read(hxl_refugees("#affected+refugees,#affected+refugees+hh", "60000", "15000"),
+                          options=Options(measure="stock"))
+    assert result.problems == [] and list(result.frame["figure"]) == [60000]
+    assert ("Column '#affected+refugees+hh' (households) was not read: its hashtag says it counts no people (the "
+            "dashboard stores numbers of people).") in parsed.notes
+
+
+def test_many_age_and_sex_columns_are_named_five_at_a_time_in_one_note():
+    tags = ",".join(f"#affected+refugees+{s}+age{a}" for a in ("0_4", "5_11", "12_17") for s in "fm")
+    parsed, _ = read(hxl_refugees(tags, *"123456"), options=Options(measure="stock"))
+    [note] = [n for n in parsed.notes if n.startswith("Columns ")]
+    assert note.startswith("Columns '#affected+refugees+f+age0_4' (female, ages 0-4); '#affected+refugees+m+age0_4' "
+                           "(male, ages 0-4); ")
+    assert "(female, ages 12-17) and 1 more were not read: their hashtags say they count only part of the people" in note
+
+
+IDMC_HEADER = ("iso3,year,new displacements,idps,source,title,url\n"
+               "#country+code,#date+year,#affected+idps+ind+newdisp{cause},#affected+idps+ind+stock{cause},"
+               "#meta+source,#meta+title,#meta+url\n")
+
+
+def test_new_displacements_beside_the_stock_are_a_flow_over_the_year_never_a_stock():
+    idmc = IDMC_HEADER.format(cause="") + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/idmc\n"
+    parsed, result = read(idmc.encode(), options=Options(measure="stock"))  # the option fills only the stock
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2024-12-31", "COD", "COD", None, "idps", 6200000, "stock", None, NATIONAL),
+        (3, "2024-12-31", "COD", "COD", None, "idps", 3000000, "flow", "2024-01-01", NATIONAL),
+    ]
+    assert parsed.column_map["new displacements"] == "figure (idps, new displacements: flow)"
+    assert ("New displacements in a yearly file count people displaced during the year: they were read as flows from "
+            "1 January to 31 December, never as the number displaced at the year's end.") in parsed.notes
+
+
+def test_a_single_column_of_new_displacements_is_a_flow_even_when_the_editor_says_stock():
+    text = ("#date,#country+code,#adm1+name,#affected+idps+newdisp,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,150000,TEST FIXTURE,T,https://example.org/test/n\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "COD", "North Kivu", "idps", 150000, "flow", None, None)]
+    assert "New displacements were read as flows, never as the number displaced at the date." in parsed.notes
+
+
+def test_new_displacements_in_the_template_figure_column_are_flows():
+    text = ("#date,#country+code+origin,#country+code+asylum,#population+type,#affected+num+newdisp,#meta+source,"
+            "#meta+title,#meta+url\n2025-03-01,COD,BDI,refugees,5000,TEST FIXTURE,T,https://example.org/test/n\n")
+    _, result = read(text.encode())
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 5000, "flow", None, None)]
+
+
+def test_idmc_columns_of_conflict_idps_are_parts_and_none_is_read_as_all_the_idps():
+    idmc = IDMC_HEADER.format(cause="+conflict") + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/i\n"
+    parsed, result = read(idmc.encode(), options=Options(measure="stock"))
+    assert located(result) == {(None, "figure", "error")} and result.frame.empty
+    assert ("Columns 'new displacements' (#affected+idps+ind+newdisp+conflict: displaced by conflict); 'idps' "
+            "(#affected+idps+ind+stock+conflict: displaced by conflict) were not read: their hashtags say they count "
+            "only part of the people") in " ".join(parsed.notes)
 
 
 def test_idp_figures_without_a_province_column_are_national_totals_and_the_notes_say_so():
