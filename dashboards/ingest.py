@@ -392,6 +392,9 @@ def _not_people(attrs) -> list[str]:
     return [NOT_PEOPLE_ATTRIBUTES[a] for a in attrs if a in NOT_PEOPLE_ATTRIBUTES]
 
 
+# Hashtags of places below a province: a row naming one is not a province's figure.
+_BELOW_PROVINCE = {"#adm2", "#adm3", "#adm4", "#adm5", "#loc"}
+
 # Hashtags for our columns beyond each column's own (HDX files use these too).
 EXTRA_TAGS: dict[str, list[str]] = {
     "as_of": ["#date+reported", "#date+end", "#date+year"],
@@ -843,20 +846,34 @@ def _figures_rules(frame, body, header, tags, taken, column_map, position_of) ->
         empty = frame["notes"].astype("str").str.strip() == ""
         frame["notes"] = frame["notes"].astype("str").where(~empty, said)
 
-    # Stacked admin levels: keep province rows (and national totals), never add levels up.
+    # Stacked admin levels: keep province rows (and national totals), never add levels up. A row is below
+    # province level when the file's level column says so (DTM, HAPI), or when it names a territory or a
+    # lower place (#adm2 to #adm5, #loc): Kalehe's figure is not South Kivu's.
     level_at = _match(tags, ["#adm+level"], set())
+    lower = pd.Series(False, index=frame.index)
     if level_at is not None:
         # "1.0" as a file re-saved through pandas or a spreadsheet writes level 1.
         level = body[level_at].astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
         column_map[header[level_at]] = "(admin level: province rows kept)"
-        lower = level.isin(["2", "3", "4"])
-        if lower.any():
-            more.append(f"{int(lower.sum())} row(s) below province level were not imported: the dashboard keeps "
-                        "province and national figures, and does not add levels together.")
-        national = level == "0"
+        lower |= level.isin(["2", "3", "4"])
+    by_level = lower.copy()
+    named = []
+    for at, tag in enumerate(tags):
+        if tag and hxl_tag(tag)[0] in _BELOW_PROVINCE:
+            column_map[header[at] or f"column {at + 1}"] = "(a place below province level: its rows are not imported)"
+            below = strip(body[at]).ne("").to_numpy()
+            if (below & ~by_level).any():  # said where no level column already says it
+                named.append(f"'{header[at] or 'column ' + _letter(at)}'")
+            lower |= below
+    if lower.any():
+        more.append(f"{int(lower.sum())} row(s) below province level were not imported"
+                    f"{' (a value in ' + ' or '.join(named) + ')' if named else ''}: the dashboard keeps "
+                    "province and national figures, and does not add levels together.")
         frame = frame[~lower]
+    if level_at is not None:
+        national = level[frame.index] == "0"
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
-        frame["scope"] = scope.where(~national[~lower], NATIONAL_SCOPE)
+        frame["scope"] = scope.where(~national, NATIONAL_SCOPE)
 
     # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
     # A column of new displacements (IDMC's) is a flow beside the stock of the same people: each is matched

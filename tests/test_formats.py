@@ -242,6 +242,43 @@ def test_a_global_dtm_file_keeps_only_dr_congo_rows():
     assert "2 row(s) about other countries than COD were not imported." in parsed.notes
 
 
+# Sub-national rows of a generic HXL file: a territory's figure is never its province's, nor the country's.
+
+BELOW_PROVINCE_NOTE = ("2 row(s) below province level were not imported (a value in 'Territoire'): the dashboard keeps "
+                       "province and national figures, and does not add levels together.")
+
+
+def test_a_territory_row_of_a_generic_hxl_file_is_not_read_as_its_provinces_figure():
+    text = ("Date,Pays,Province,Territoire,PDI,Source,Lien\n"
+            "#date,#country+code,#adm1+name,#adm2+name,#affected+idps,#meta+source,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,,2000000,TEST FIXTURE,https://example.org/test/t\n"
+            "2025-03-01,COD,Nord-Kivu,Masisi,500000,TEST FIXTURE,https://example.org/test/t\n"
+            "2025-03-01,COD,Sud-Kivu,Kalehe,300000,TEST FIXTURE,https://example.org/test/t\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock", source_title="T"))
+    assert result.problems == []  # Masisi's figure no longer conflicts with North Kivu's
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "North Kivu", "idps", 2000000, "stock", None, None)]
+    assert BELOW_PROVINCE_NOTE in parsed.notes
+    assert parsed.column_map["Territoire"] == "(a place below province level: its rows are not imported)"
+
+
+def test_a_row_naming_a_site_is_not_read_as_its_provinces_or_its_countrys_figure():
+    text = ("#date,#country+code+origin,#country+code+asylum,#adm1+name,#loc+name,#affected+refugees,#meta+source,"
+            "#meta+title,#meta+url\n"
+            "2025-03-01,COD,UGA,,Nakivale,40000,TEST FIXTURE,T,https://example.org/test/s\n"
+            "2025-03-01,COD,UGA,,,90000,TEST FIXTURE,T,https://example.org/test/s\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(3, "2025-03-01", "COD", "UGA", None, "refugees", 90000, "stock", None, None)]
+    assert ("1 row(s) below province level were not imported (a value in '#loc+name'): the dashboard keeps province "
+            "and national figures, and does not add levels together.") in parsed.notes
+
+
+def test_the_dtm_note_on_lower_rows_is_worded_as_before_where_its_level_column_says_so():
+    parsed, _ = read(FORMATS / "dtm_admin0_2.csv")
+    assert parsed.notes[0] == ("3 row(s) below province level were not imported: the dashboard keeps province and "
+                               "national figures, and does not add levels together.")
+
+
 def test_hapi_as_of_is_the_end_of_the_reference_period():
     text = (FORMATS / "hapi_idps.csv").read_text().replace(
         "BA,2600000,7,2025-03-31 00:00:00+00:00", "BA,2600000,7,2025-01-01 00:00:00+00:00")
