@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import cells
+from .places import province_name
 from .problems import Problem
 from .schema import CONTROL, FIGURES, NATIONAL_SCOPE, Table
 
@@ -64,6 +65,9 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     # What separates cells: a semicolon means a French-locale spreadsheet, whose decimal point is a comma.
     delimiter: str = ","
+    # Rows refused while reading, each with an error in `problems` (an admin-1 code that names no province):
+    # their cells by schema column, with ROW, as validation's rejected rows are.
+    refused: pd.DataFrame | None = None
 
 
 # --- Bytes to a grid of text ---------------------------------------------------
@@ -400,7 +404,7 @@ EXTRA_TAGS: dict[str, list[str]] = {
     "as_of": ["#date+reported", "#date+end", "#date+year"],
     "origin_country": ["#country+code+origin", "#country+name+origin"],
     "destination_country": ["#country+code+asylum", "#country+name+asylum", "#country+code", "#country+name"],
-    "destination_admin1": ["#adm1+name+provider", "#adm1+name"],
+    "destination_admin1": ["#adm1+name+provider", "#adm1+name", "#adm1+code"],
     "province": ["#adm1+name+provider", "#adm1+name"],
     "locality": ["#loc+name"],
     "controlled_by": ["#group+name"],
@@ -618,7 +622,7 @@ def read_csv(
         notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
                      "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
-    frame, column_map, more, repeated = _to_schema(body, header, tags, table, defaults, options)
+    frame, column_map, more, repeated, refused = _to_schema(body, header, tags, table, defaults, options, problems)
     column_map |= unused
     notes += more
     for name, at, twin in repeated:
@@ -659,7 +663,8 @@ def read_csv(
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
-    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter,
+                  refused)
 
 
 def _operations(body: pd.DataFrame, tags: list[str], kept: pd.Index) -> list[str]:
@@ -758,11 +763,12 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
 
 
 def _to_schema(
-    body, header, tags, table, defaults, options
-) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]]]:
+    body, header, tags, table, defaults, options, problems
+) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]], pd.DataFrame | None]:
     """Pick, pivot and fill the schema's columns from the tagged grid.
 
-    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat).
+    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat),
+    and the rows refused on the way (their errors are added to `problems`).
     """
     notes: list[str] = []
     taken: set[int] = set()
@@ -800,11 +806,57 @@ def _to_schema(
                     columns[name] = columns[name].where(~empty, strip(body[other]))
 
     frame = pd.DataFrame(columns, index=body.index)
+    refused = None
     if table is FIGURES:
         frame, more = _figures_rules(frame, body, header, tags, taken, column_map, position_of)
         notes += more
+        frame, refused = _province_codes(frame, body, header, tags, column_map, position_of, problems)
     frame = _fill(frame, table, defaults, options, notes)
-    return frame, column_map, notes, repeated
+    if refused is not None:
+        refused = refused.reindex(columns=table.names, fill_value="").astype("str")
+        refused = refused.assign(**{ROW: refused.index.to_numpy()}).reset_index(drop=True)
+    return frame, column_map, notes, repeated, refused
+
+
+_P_CODE_HINT = (
+    "is an admin-1 code that the dashboard cannot turn into a province (it knows names and ISO 3166-2 codes such as "
+    "CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national total."
+)
+
+
+def _province_codes(frame, body, header, tags, column_map, position_of, problems):
+    """A province given by its code (#adm1+code): taken where no name is given, never read as a national total.
+
+    An ISO 3166-2 code (CD-NK) names its province. A code the dashboard cannot map (an OCHA p-code, CD61: its
+    data has no citable table of them) is an error on its row, which is refused: left empty, the row would count
+    for the whole country.
+    """
+    at = _match(tags, ["#adm1+code"], set())
+    if at is None or "destination_admin1" not in frame:
+        return frame, None
+    taken = position_of.get("destination_admin1")
+    codes = strip(body[at]).reindex(frame.index)
+    if taken != at:  # a name column gives the province: the code fills in where a row leaves the name empty
+        from_code = frame["destination_admin1"].eq("") & codes.ne("")
+        if not from_code.any():
+            return frame, None
+        frame["destination_admin1"] = frame["destination_admin1"].where(~from_code, codes)
+        column_map[header[at] or f"column {at + 1}"] = f"destination_admin1 (where {header[taken]} is empty)"
+    else:
+        from_code = codes.ne("")
+    distinct = pd.unique(codes[from_code])
+    unknown = {code for code in distinct if province_name(code, suggest=False).value is None}
+    bad = from_code & codes.isin(unknown)
+    if not bad.any():
+        return frame, None
+    column = header[at] or f"column {_letter(at)}"
+    shown = f"{column} (destination_admin1)" if column != "destination_admin1" else column
+    # One problem per file row, however many figures (one per population type) it gave.
+    fix = (f"write the province's name in '{header[taken]}' (e.g. North Kivu)" if taken != at else
+           "add a column with the province's name (#adm1+name, e.g. North Kivu)")
+    problems += [Problem(int(row), shown, code, _P_CODE_HINT.format(fix=fix))
+                 for row, code in codes[bad].groupby(level=0).first().items()]
+    return frame[~bad], frame[bad]
 
 
 def _figures_rules(frame, body, header, tags, taken, column_map, position_of) -> tuple[pd.DataFrame, list[str]]:

@@ -279,6 +279,40 @@ def test_the_dtm_note_on_lower_rows_is_worded_as_before_where_its_level_column_s
                                "national figures, and does not add levels together.")
 
 
+P_CODE = ("is an admin-1 code that the dashboard cannot turn into a province (it knows names and ISO 3166-2 codes such "
+          "as CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national total.")
+
+
+def test_a_province_p_code_is_an_error_on_its_row_and_never_a_national_total():
+    text = ("#date,#country+code,#adm1+code,#affected+idps,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,CD61,2000000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD-SK,1500000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD62,1400000,TEST FIXTURE,T,https://example.org/test/p\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    fix = "add a column with the province's name (#adm1+name, e.g. North Kivu)"
+    assert [(p.row, p.column, p.value, p.message) for p in result.problems] == [
+        (2, "#adm1+code (destination_admin1)", "CD61", P_CODE.format(fix=fix)),
+        (4, "#adm1+code (destination_admin1)", "CD62", P_CODE.format(fix=fix))]
+    # The ISO 3166-2 code names its province; nothing is a national total.
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "South Kivu", "idps", 1500000, "stock", None, None)]
+    assert list(parsed.refused["_row"]) == [2, 4]
+
+
+def test_a_province_code_fills_in_where_the_name_is_empty_and_a_p_code_there_is_an_error():
+    text = ("Date,Pays,Province,Code,PDI,Source,Titre,Lien\n"
+            "#date,#country+code,#adm1+name,#adm1+code,#affected+idps,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,CD61,2000000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,,CD62,1400000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,,CD-IT,1000000,TEST FIXTURE,T,https://example.org/test/p\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    fix = "write the province's name in 'Province' (e.g. North Kivu)"
+    assert [(p.row, p.column, p.value, p.message) for p in result.problems] == [
+        (4, "Code (destination_admin1)", "CD62", P_CODE.format(fix=fix))]
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "North Kivu", "idps", 2000000, "stock", None, None),
+                            (5, "2025-03-01", "COD", "COD", "Ituri", "idps", 1000000, "stock", None, None)]
+    assert parsed.column_map["Code"] == "destination_admin1 (where Province is empty)"
+
+
 def test_hapi_as_of_is_the_end_of_the_reference_period():
     text = (FORMATS / "hapi_idps.csv").read_text().replace(
         "BA,2600000,7,2025-03-31 00:00:00+00:00", "BA,2600000,7,2025-01-01 00:00:00+00:00")
