@@ -3,8 +3,11 @@
 Every supported layout (the project's template, any HXL-tagged file, IOM DTM and HDX
 HAPI IDP tables, UNHCR population statistics, UNHCR data-portal time series, files
 saved by a French Excel) is first given HXL hashtags, then mapped to the schema by
-those hashtags: one mapping path for all formats. Nothing here judges the values:
-cells stay the text the file holds, so validation can quote them back. Rows are
+those hashtags: one mapping path for all formats. Hashtags are read for what they say a
+count is (part of the people, no people, a flow) and where (a place below province level).
+Nothing here judges the values, but for one: a province given by a code that names no
+province refuses its row (left empty, it would count for the whole country). Cells stay
+the text the file holds, so validation can quote them back. Rows are
 indexed by the row number a person sees in a spreadsheet (the header is row 1).
 """
 
@@ -1022,15 +1025,16 @@ def _parts_not_read(header, tags, taken, column_map) -> list[str]:
     if parts:
         notes.append(_listed(parts, "count only part of the people, and a part is never stored as the whole "
                                     "population. To import such a figure as a subset, put it in a file of its own as "
-                                    "the figure column, with a scope saying what it counts (e.g. 'girls only', 'displaced by "
-                                    "conflict only')."))
+                                    "the figure column, with a scope saying what it counts (e.g. 'girls only', "
+                                    "'displaced by conflict only')."))
     if others:
         notes.append(_listed(others, "count no people (the dashboard stores numbers of people)."))
     return notes
 
 
 def _listed(columns: list[str], why: str) -> str:
-    """'Column X was not read: its hashtag says it ...', or 'Columns X; Y and 3 more were ...: their hashtags say they ...'."""
+    """'Column X was not read: its hashtag says it ...', or 'Columns X; Y and 3 more were ...: their hashtags say
+    they ...'."""
     shown = "; ".join(columns[:_LISTED]) + (f" and {len(columns) - _LISTED} more" if len(columns) > _LISTED else "")
     if len(columns) == 1:
         return f"Column {shown} was not read: its hashtag says it {why.replace('count ', 'counts ', 1)}"

@@ -280,7 +280,8 @@ def test_the_dtm_note_on_lower_rows_is_worded_as_before_where_its_level_column_s
 
 
 P_CODE = ("is an admin-1 code that the dashboard cannot turn into a province (it knows names and ISO 3166-2 codes such "
-          "as CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national total.")
+          "as CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national "
+          "total.")
 
 
 def test_a_province_p_code_is_an_error_on_its_row_and_never_a_national_total():
@@ -784,7 +785,8 @@ def test_many_age_and_sex_columns_are_named_five_at_a_time_in_one_note():
     [note] = [n for n in parsed.notes if n.startswith("Columns ")]
     assert note.startswith("Columns '#affected+refugees+f+age0_4' (female, ages 0-4); '#affected+refugees+m+age0_4' "
                            "(male, ages 0-4); ")
-    assert "(female, ages 12-17) and 1 more were not read: their hashtags say they count only part of the people" in note
+    assert ("(female, ages 12-17) and 1 more were not read: their hashtags say they count only part of the people"
+            in note)
 
 
 IDMC_HEADER = ("iso3,year,new displacements,idps,source,title,url\n"
@@ -823,7 +825,8 @@ def test_new_displacements_in_the_template_figure_column_are_flows():
 
 
 def test_idmc_columns_of_conflict_idps_are_parts_and_none_is_read_as_all_the_idps():
-    idmc = IDMC_HEADER.format(cause="+conflict") + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/i\n"
+    idmc = (IDMC_HEADER.format(cause="+conflict")
+            + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/i\n")
     parsed, result = read(idmc.encode(), options=Options(measure="stock"))
     assert located(result) == {(None, "figure", "error")} and result.frame.empty
     assert ("Columns 'new displacements' (#affected+idps+ind+newdisp+conflict: displaced by conflict); 'idps' "
