@@ -226,6 +226,11 @@ def skipped_rows(checked: Checked) -> pd.DataFrame:
     header) have no cells to show: their text comes whole in the column "as written".
     """
     rejected = checked.validated.rejected_with_problems()
+    refused = checked.parsed.refused  # rows refused while reading (an admin-1 code that names no province)
+    if refused is not None and len(refused):
+        early = Validated(refused.iloc[0:0], checked.parsed.problems, refused).rejected_with_problems()
+        rejected = pd.concat([rejected, early.drop_duplicates("row")], ignore_index=True).sort_values(
+            "row", kind="stable", ignore_index=True)
     listed = set(rejected["row"])
     unsplit: dict[int, list] = {}
     for p in errors(checked.parsed.problems):

@@ -3,8 +3,11 @@
 Every supported layout (the project's template, any HXL-tagged file, IOM DTM and HDX
 HAPI IDP tables, UNHCR population statistics, UNHCR data-portal time series, files
 saved by a French Excel) is first given HXL hashtags, then mapped to the schema by
-those hashtags: one mapping path for all formats. Nothing here judges the values:
-cells stay the text the file holds, so validation can quote them back. Rows are
+those hashtags: one mapping path for all formats. Hashtags are read for what they say a
+count is (part of the people, no people, a flow) and where (a place below province level).
+Nothing here judges the values, but for one: a province given by a code that names no
+province refuses its row (left empty, it would count for the whole country). Cells stay
+the text the file holds, so validation can quote them back. Rows are
 indexed by the row number a person sees in a spreadsheet (the header is row 1).
 """
 
@@ -22,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import cells
+from .places import province_name
 from .problems import Problem
 from .schema import CONTROL, FIGURES, NATIONAL_SCOPE, Table
 
@@ -64,6 +68,9 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
     # What separates cells: a semicolon means a French-locale spreadsheet, whose decimal point is a comma.
     delimiter: str = ","
+    # Rows refused while reading, each with an error in `problems` (an admin-1 code that names no province):
+    # their cells by schema column, with ROW, as validation's rejected rows are.
+    refused: pd.DataFrame | None = None
 
 
 # --- Bytes to a grid of text ---------------------------------------------------
@@ -92,6 +99,59 @@ def _check_bytes(data: bytes) -> None:
         raise UnreadableFile(
             "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
         )
+    _check_markup_or_json(data)
+
+
+# What a web page or an XML file starts with (after blanks and a byte-order mark), lower-cased. A CSV
+# whose first cell merely starts with '<' ('<5 years', '<b>') has none of these.
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+_XML_START = b"<?xml"
+
+
+def _check_markup_or_json(data: bytes) -> None:
+    """A web page, an XML file or JSON saved as .csv: one sentence saying what it is and where the CSV is.
+
+    Sites answer a script (and sometimes a browser) with a bot check or a login page instead of the data,
+    and the UNHCR data portal's series come as JSON unless the CSV export is asked for: saved under a .csv
+    name, either would otherwise give nonsense row problems. Only a strong signature counts: the first
+    non-blank bytes of a page, or a whole file that parses as one JSON object or array.
+    """
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith(_HTML_STARTS) or (head.startswith(_XML_START) and b"<html" in head):
+        raise UnreadableFile(
+            "The file is a web page (HTML), not a CSV: the site sent a page (such as a bot check or a sign-in page, "
+            "which the UNHCR data portal may send) instead of the data; open the address in a browser, download the "
+            "CSV export (the page's download or export button, CSV), and upload that file."
+        )
+    if head.startswith(_XML_START):
+        raise UnreadableFile(
+            "The file is XML, not a CSV: download the table as CSV from its source, or open it in a spreadsheet and "
+            "save it as CSV UTF-8, and upload that file."
+        )
+    if _is_json(data, head):
+        raise UnreadableFile(
+            "The file is JSON, not a CSV: download the CSV export instead (on the UNHCR data portal, the same "
+            "address with export=csv, or the chart's download button), or save the table as CSV UTF-8, and "
+            "upload that file."
+        )
+
+
+# How a JSON object or array starts: '{' then a key or '}', '[' then a value or ']'.
+_JSON_START = re.compile(rb'(\{\s*["}]|\[\s*([\[{"\]0-9-]|true|false|null))')
+
+
+def _is_json(data: bytes, head: bytes) -> bool:
+    """True when the whole file is one JSON object or array (a CSV's first cell may start with a bracket)."""
+    if not _JSON_START.match(head):
+        return False
+    if len(data) > SHORT_ROW_SCAN_BYTES:  # parsing would cost gigabytes: the two ends tell well enough
+        return data[-1024:].rstrip()[-1:] == {b"{": b"}", b"[": b"]"}[head[:1]]
+    import json
+
+    try:
+        return isinstance(json.loads(data.decode("utf-8-sig")), (dict, list))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -309,12 +369,45 @@ POPULATION_TAGS: list[tuple[str, frozenset[str], str, str]] = [
     ("#affected", frozenset({"new_arrivals"}), "new_arrivals", ""),
 ]
 
+# HXL attributes that make a count of people a count of part of them (hxlstandard.org's dictionary: sex and age
+# disaggregation, camp or not; and what HDX files add: IDMC's cause of displacement, people reached or targeted
+# by aid), in words. A column tagged with one never fills a figure: a part is never stored as the whole.
+PART_ATTRIBUTES = {
+    "f": "female", "m": "male", "i": "intersex or non-binary",
+    "infants": "infants", "children": "children", "adolescents": "adolescents", "youth": "youth",
+    "adults": "adults", "elderly": "elderly people", "disabled": "people with disabilities",
+    "incamp": "in camps", "noncamp": "not in camps", "urban": "in urban areas", "rural": "in rural areas",
+    "conflict": "displaced by conflict", "disaster": "displaced by disasters",
+    "inneed": "in need", "targeted": "targeted by aid", "reached": "reached by aid",
+    "abducted": "abducted", "infected": "infected", "injured": "injured", "killed": "killed",
+}
+# Age ranges are attributes of their own: +age0_4, +age_5_12, +age60_, +age65plus.
+_AGE_RANGE = re.compile(r"age_?\d+(_\d*)?(plus)?")
+# Attributes saying a column counts something other than people.
+NOT_PEOPLE_ATTRIBUTES = {"hh": "households", "pct": "a percentage"}
+# Attributes saying a column counts people newly displaced over a period (IDMC's new displacements): a flow.
+FLOW_ATTRIBUTES = {"newdisp": "new displacements"}
+
+
+def _part_of(attrs) -> list[str]:
+    """In words, what a count's attributes restrict it to (empty for a count of all the people its tag names)."""
+    return [PART_ATTRIBUTES[a] if a in PART_ATTRIBUTES else f"ages {a.removeprefix('age').strip('_').replace('_', '-')}"
+            for a in attrs if a in PART_ATTRIBUTES or _AGE_RANGE.fullmatch(a)]
+
+
+def _not_people(attrs) -> list[str]:
+    return [NOT_PEOPLE_ATTRIBUTES[a] for a in attrs if a in NOT_PEOPLE_ATTRIBUTES]
+
+
+# Hashtags of places below a province: a row naming one is not a province's figure.
+_BELOW_PROVINCE = {"#adm2", "#adm3", "#adm4", "#adm5", "#loc"}
+
 # Hashtags for our columns beyond each column's own (HDX files use these too).
 EXTRA_TAGS: dict[str, list[str]] = {
     "as_of": ["#date+reported", "#date+end", "#date+year"],
     "origin_country": ["#country+code+origin", "#country+name+origin"],
     "destination_country": ["#country+code+asylum", "#country+name+asylum", "#country+code", "#country+name"],
-    "destination_admin1": ["#adm1+name+provider", "#adm1+name"],
+    "destination_admin1": ["#adm1+name+provider", "#adm1+name", "#adm1+code"],
     "province": ["#adm1+name+provider", "#adm1+name"],
     "locality": ["#loc+name"],
     "controlled_by": ["#group+name"],
@@ -449,9 +542,14 @@ def _match(tags: list[str], wanted: list[str], taken: set[int]) -> int | None:
             if i in taken or not tag:
                 continue
             name, attrs = hxl_tag(tag)
-            if name == w_name and w_attrs <= attrs and not _conflicts(w_attrs, attrs):
+            if name == w_name and w_attrs <= attrs and not _conflicts(w_attrs, attrs) and not _not_whole(name, attrs):
                 return i
     return None
+
+
+def _not_whole(name: str, attrs: frozenset[str]) -> bool:
+    """A count of part of the people (#affected+refugees+f+children), or of something else than people (+hh)."""
+    return name == "#affected" and bool(_part_of(attrs) or _not_people(attrs))
 
 
 def _conflicts(wanted: frozenset[str], attrs: frozenset[str]) -> bool:
@@ -527,7 +625,7 @@ def read_csv(
         notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
                      "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
-    frame, column_map, more, repeated = _to_schema(body, header, tags, table, defaults, options)
+    frame, column_map, more, repeated, refused = _to_schema(body, header, tags, table, defaults, options, problems)
     column_map |= unused
     notes += more
     for name, at, twin in repeated:
@@ -549,7 +647,7 @@ def read_csv(
                 f"This looks like a file of {other.title.lower()}, not of {table.title.lower()}: choose "
                 f"'{other.title}' as what the file holds (command line: --kind {other.name})."), "error"))
         else:
-            problems += missing
+            problems += _no_whole_figure(missing, column_map) if table is FIGURES else missing
     if fmt and table is FIGURES:
         frame, more = _only_dr_congo(frame, fmt)
         notes += more
@@ -568,7 +666,8 @@ def read_csv(
     # row number in ROW and give each figure row its own position.
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
-    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter)
+    return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter,
+                  refused)
 
 
 def _operations(body: pd.DataFrame, tags: list[str], kept: pd.Index) -> list[str]:
@@ -667,11 +766,12 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
 
 
 def _to_schema(
-    body, header, tags, table, defaults, options
-) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]]]:
+    body, header, tags, table, defaults, options, problems
+) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]], pd.DataFrame | None]:
     """Pick, pivot and fill the schema's columns from the tagged grid.
 
-    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat).
+    Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat),
+    and the rows refused on the way (their errors are added to `problems`).
     """
     notes: list[str] = []
     taken: set[int] = set()
@@ -709,15 +809,61 @@ def _to_schema(
                     columns[name] = columns[name].where(~empty, strip(body[other]))
 
     frame = pd.DataFrame(columns, index=body.index)
+    refused = None
     if table is FIGURES:
-        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, notes)
+        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, position_of)
         notes += more
+        frame, refused = _province_codes(frame, body, header, tags, column_map, position_of, problems)
     frame = _fill(frame, table, defaults, options, notes)
-    return frame, column_map, notes, repeated
+    if refused is not None:
+        refused = refused.reindex(columns=table.names, fill_value="").astype("str")
+        refused = refused.assign(**{ROW: refused.index.to_numpy()}).reset_index(drop=True)
+    return frame, column_map, notes, repeated, refused
 
 
-def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple[pd.DataFrame, list[str]]:
-    """Wide population columns to long rows, years to dates, one admin level, IDP origin."""
+_P_CODE_HINT = (
+    "is an admin-1 code that the dashboard cannot turn into a province (it knows names and ISO 3166-2 codes such as "
+    "CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national total."
+)
+
+
+def _province_codes(frame, body, header, tags, column_map, position_of, problems):
+    """A province given by its code (#adm1+code): taken where no name is given, never read as a national total.
+
+    An ISO 3166-2 code (CD-NK) names its province. A code the dashboard cannot map (an OCHA p-code, CD61: its
+    data has no citable table of them) is an error on its row, which is refused: left empty, the row would count
+    for the whole country.
+    """
+    at = _match(tags, ["#adm1+code"], set())
+    if at is None or "destination_admin1" not in frame:
+        return frame, None
+    taken = position_of.get("destination_admin1")
+    codes = strip(body[at]).reindex(frame.index)
+    if taken != at:  # a name column gives the province: the code fills in where a row leaves the name empty
+        from_code = frame["destination_admin1"].eq("") & codes.ne("")
+        if not from_code.any():
+            return frame, None
+        frame["destination_admin1"] = frame["destination_admin1"].where(~from_code, codes)
+        column_map[header[at] or f"column {at + 1}"] = f"destination_admin1 (where {header[taken]} is empty)"
+    else:
+        from_code = codes.ne("")
+    distinct = pd.unique(codes[from_code])
+    unknown = {code for code in distinct if province_name(code, suggest=False).value is None}
+    bad = from_code & codes.isin(unknown)
+    if not bad.any():
+        return frame, None
+    column = header[at] or f"column {_letter(at)}"
+    shown = f"{column} (destination_admin1)" if column != "destination_admin1" else column
+    # One problem per file row, however many figures (one per population type) it gave.
+    fix = (f"write the province's name in '{header[taken]}' (e.g. North Kivu)" if taken != at else
+           "add a column with the province's name (#adm1+name, e.g. North Kivu)")
+    problems += [Problem(int(row), shown, code, _P_CODE_HINT.format(fix=fix))
+                 for row, code in codes[bad].groupby(level=0).first().items()]
+    return frame[~bad], frame[bad]
+
+
+def _figures_rules(frame, body, header, tags, taken, column_map, position_of) -> tuple[pd.DataFrame, list[str]]:
+    """Wide population columns to long rows, years to dates, one admin level, parts and flows, IDP origin."""
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
     # A year column is one: each four-digit cell is that year's end, whatever the other rows hold.
@@ -755,40 +901,59 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         empty = frame["notes"].astype("str").str.strip() == ""
         frame["notes"] = frame["notes"].astype("str").where(~empty, said)
 
-    # Stacked admin levels: keep province rows (and national totals), never add levels up.
+    # Stacked admin levels: keep province rows (and national totals), never add levels up. A row is below
+    # province level when the file's level column says so (DTM, HAPI), or when it names a territory or a
+    # lower place (#adm2 to #adm5, #loc): Kalehe's figure is not South Kivu's.
     level_at = _match(tags, ["#adm+level"], set())
+    lower = pd.Series(False, index=frame.index)
     if level_at is not None:
         # "1.0" as a file re-saved through pandas or a spreadsheet writes level 1.
         level = body[level_at].astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
         column_map[header[level_at]] = "(admin level: province rows kept)"
-        lower = level.isin(["2", "3", "4"])
-        if lower.any():
-            more.append(f"{int(lower.sum())} row(s) below province level were not imported: the dashboard keeps "
-                        "province and national figures, and does not add levels together.")
-        national = level == "0"
+        lower |= level.isin(["2", "3", "4"])
+    by_level = lower.copy()
+    named = []
+    for at, tag in enumerate(tags):
+        if tag and hxl_tag(tag)[0] in _BELOW_PROVINCE:
+            column_map[header[at] or f"column {at + 1}"] = "(a place below province level: its rows are not imported)"
+            below = strip(body[at]).ne("").to_numpy()
+            if (below & ~by_level).any():  # said where no level column already says it
+                named.append(f"'{header[at] or 'column ' + _letter(at)}'")
+            lower |= below
+    if lower.any():
+        more.append(f"{int(lower.sum())} row(s) below province level were not imported"
+                    f"{' (a value in ' + ' or '.join(named) + ')' if named else ''}: the dashboard keeps "
+                    "province and national figures, and does not add levels together.")
         frame = frame[~lower]
+    if level_at is not None:
+        national = level[frame.index] == "0"
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
-        frame["scope"] = scope.where(~national[~lower], NATIONAL_SCOPE)
+        frame["scope"] = scope.where(~national, NATIONAL_SCOPE)
 
     # Wide tables: one column per population type becomes one row per type; zeros mean "none reported".
+    # A column of new displacements (IDMC's) is a flow beside the stock of the same people: each is matched
+    # only among the columns of its own measure.
+    flows = {i for i, tag in enumerate(tags) if tag and hxl_tag(tag)[1] & FLOW_ATTRIBUTES.keys()}
     wide = []
     for name, attrs, population, scope in POPULATION_TAGS:
         tag = f"{name}+{'+'.join(sorted(attrs))}"
-        at = _match(tags, [tag], taken)
-        twin = _match(tags, [tag], taken | {at}) if at is not None else None
-        if twin is not None:
-            # E.g. IDMC's new displacements and stock side by side: taking either would be a guess.
-            raise UnreadableFile(
-                f"Columns '{header[at]}' ({tags[at]}) and '{header[twin]}' ({tags[twin]}) both hold {tag} figures, "
-                "and the dashboard will not guess which one is meant: keep one column per population type, one file "
-                "per measure (stock or flow), or use the template.")
-        if at is not None:
-            taken.add(at)
-            wide.append((at, population, scope))
-            column_map[header[at] or f"column {at + 1}"] = f"figure ({population}{', ' + scope if scope else ''})"
+        for flow, other in ((False, flows), (True, set(range(len(tags))) - flows)):
+            at = _match(tags, [tag], taken | other)
+            twin = _match(tags, [tag], taken | other | {at}) if at is not None else None
+            if twin is not None:
+                # Two stocks of one population (or two flows): taking either would be a guess.
+                raise UnreadableFile(
+                    f"Columns '{header[at]}' ({tags[at]}) and '{header[twin]}' ({tags[twin]}) both hold {tag} figures, "
+                    "and the dashboard will not guess which one is meant: keep one column per population type and "
+                    "measure (stock or flow), or use the template.")
+            if at is not None:
+                taken.add(at)
+                wide.append((at, population, scope, flow))
+                said = ", ".join(filter(None, [population, scope, "new displacements: flow" if flow else ""]))
+                column_map[header[at] or f"column {at + 1}"] = f"figure ({said})"
     if wide:
         parts = []
-        for at, population, scope in wide:
+        for at, population, scope, flow in wide:
             values = body.loc[frame.index, at].astype("str").str.strip()
             # UNHCR writes '-' for none; a French spreadsheet writes a zero 0,00.
             keep = values.ne("") & ~values.str.fullmatch(r"0+([.,]0*)?(e\+?0+)?|-", case=False)
@@ -798,11 +963,9 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
             if scope:
                 own = part.get("scope", pd.Series("", index=part.index, dtype="str")).astype("str")
                 part["scope"] = own.where(own == "", own + "; ") + scope
-            if scope and yearly:
-                # UNHCR counts returns during the year: a flow from 1 January, not a stock.
-                own = part.get("measure", pd.Series("", index=part.index, dtype="str")).astype("str")
-                part["measure"] = own.where(own != "", "flow")
-                part["period_start"] = part["as_of"].str.slice(0, 4) + "-01-01"
+            if (scope and yearly) or flow:
+                # UNHCR counts returns during the year, IDMC new displacements: flows, never stocks.
+                part = _as_flow(part, yearly)
             parts.append(part)
         before = len(frame)
         # Columns only some parts have (scope, measure of returns) are empty in the others.
@@ -810,9 +973,17 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
         if len(wide) > 1 or len(frame) != before:
             more.append(f"{before} row(s) with one column per population type became {len(frame)} figure row(s); "
                         "empty and zero cells are not figures.")
-        if yearly and any(scope for _, _, scope in wide):
+        if yearly and any(scope for _, _, scope, _ in wide):
             more.append("Returns in a yearly file count people who returned during the year: they were read as "
                         "flows from 1 January to 31 December.")
+        if any(flow for *_, flow in wide):
+            more.append(_NEW_DISPLACEMENTS_NOTE[yearly])
+    # One figure column (the template's #affected+num) tagged as new displacements: flows too.
+    at = position_of.get("figure")
+    if at is not None and hxl_tag(tags[at])[1] & FLOW_ATTRIBUTES.keys():
+        frame = _as_flow(frame, yearly)
+        more.append(_NEW_DISPLACEMENTS_NOTE[yearly])
+    more += _parts_not_read(header, tags, taken, column_map)
     # A file with no province column gives country-level IDP figures: national totals.
     if "destination_admin1" not in frame and "population_type" in frame:
         scope = frame.get("scope", pd.Series("", index=frame.index, dtype="str")).astype("str")
@@ -829,6 +1000,61 @@ def _figures_rules(frame, body, header, tags, taken, column_map, notes) -> tuple
             frame["origin_country"] = ""
         frame.loc[idp, "origin_country"] = frame.loc[idp, "destination_country"]
     return frame, more
+
+
+PART_NOT_READ = "(not read: counts part of the people)"
+NOT_PEOPLE_NOT_READ = "(not read: counts no people)"
+_LISTED = 5  # columns named in a note; the others are counted
+
+
+def _parts_not_read(header, tags, taken, column_map) -> list[str]:
+    """Notes naming the count columns not read because their hashtags say they count part of the people, or no
+    people (households); each is marked in column_map as not read, so it is not also listed as ignored."""
+    parts, others = [], []
+    for at, tag in enumerate(tags):
+        name, attrs = hxl_tag(tag) if tag else ("", frozenset())
+        if at in taken or not _not_whole(name, attrs):
+            continue
+        written = [a for a in tag.lower().replace(" ", "").split("+")[1:] if a]  # in the tag's order
+        not_people = _not_people(written)
+        column_map[header[at] or f"column {at + 1}"] = NOT_PEOPLE_NOT_READ if not_people else PART_NOT_READ
+        words = ", ".join(not_people or _part_of(written))
+        said = f"'{header[at]}' ({tag}: {words})" if header[at] and header[at] != tag else f"'{tag}' ({words})"
+        (others if not_people else parts).append(said)
+    notes = []
+    if parts:
+        notes.append(_listed(parts, "count only part of the people, and a part is never stored as the whole "
+                                    "population. To import such a figure as a subset, put it in a file of its own as "
+                                    "the figure column, with a scope saying what it counts (e.g. 'girls only', "
+                                    "'displaced by conflict only')."))
+    if others:
+        notes.append(_listed(others, "count no people (the dashboard stores numbers of people)."))
+    return notes
+
+
+def _listed(columns: list[str], why: str) -> str:
+    """'Column X was not read: its hashtag says it ...', or 'Columns X; Y and 3 more were ...: their hashtags say
+    they ...'."""
+    shown = "; ".join(columns[:_LISTED]) + (f" and {len(columns) - _LISTED} more" if len(columns) > _LISTED else "")
+    if len(columns) == 1:
+        return f"Column {shown} was not read: its hashtag says it {why.replace('count ', 'counts ', 1)}"
+    return f"Columns {shown} were not read: their hashtags say they {why}"
+
+
+_NEW_DISPLACEMENTS_NOTE = {
+    True: "New displacements in a yearly file count people displaced during the year: they were read as flows from "
+          "1 January to 31 December, never as the number displaced at the year's end.",
+    False: "New displacements were read as flows, never as the number displaced at the date.",
+}
+
+
+def _as_flow(part: pd.DataFrame, yearly: bool) -> pd.DataFrame:
+    """Figures counted over a period: a flow where the file gives no measure, from 1 January in a yearly file."""
+    own = part.get("measure", pd.Series("", index=part.index, dtype="str")).astype("str")
+    part["measure"] = own.where(own != "", "flow")
+    if yearly:
+        part["period_start"] = part["as_of"].str.slice(0, 4) + "-01-01"
+    return part
 
 
 def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, notes: list[str]) -> pd.DataFrame:
@@ -882,6 +1108,21 @@ def _missing_columns(frame: pd.DataFrame, table: Table, mapped: set[str]) -> lis
             problems.append(Problem(None, name, None, f"Required column '{name}' ({column.hxl}) is missing or "
                                                       f"empty: {fix}"))
     return problems
+
+
+def _no_whole_figure(missing: list[Problem], column_map: dict[str, str]) -> list[Problem]:
+    """When the only count columns were not read (parts of the people, households), the missing figure says why,
+    and the population type it would have come with is not asked for besides."""
+    refused = [header for header, name in column_map.items() if name in (PART_NOT_READ, NOT_PEOPLE_NOT_READ)]
+    if not refused or not any(p.column == "figure" for p in missing):
+        return missing
+    named = ", ".join(refused[:_LISTED]) + (f" and {len(refused) - _LISTED} more" if len(refused) > _LISTED else "")
+    why = Problem(None, "figure", None, (
+        f"Required column 'figure' ({FIGURES.column('figure').hxl}) is missing: no column of this file counts all the "
+        f"people it names ({named}: not read, as the notes say why). Add a column of whole-population figures "
+        "(e.g. #affected+refugees), or import a part as a subset in a file of its own, with a scope saying what it "
+        "counts."))
+    return [why if p.column == "figure" else p for p in missing if p.column != "population_type"]
 
 
 def _other_kind(header: list[str], hxl: list[str] | None, table: Table) -> Table | None:

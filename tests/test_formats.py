@@ -242,6 +242,78 @@ def test_a_global_dtm_file_keeps_only_dr_congo_rows():
     assert "2 row(s) about other countries than COD were not imported." in parsed.notes
 
 
+# Sub-national rows of a generic HXL file: a territory's figure is never its province's, nor the country's.
+
+BELOW_PROVINCE_NOTE = ("2 row(s) below province level were not imported (a value in 'Territoire'): the dashboard keeps "
+                       "province and national figures, and does not add levels together.")
+
+
+def test_a_territory_row_of_a_generic_hxl_file_is_not_read_as_its_provinces_figure():
+    text = ("Date,Pays,Province,Territoire,PDI,Source,Lien\n"
+            "#date,#country+code,#adm1+name,#adm2+name,#affected+idps,#meta+source,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,,2000000,TEST FIXTURE,https://example.org/test/t\n"
+            "2025-03-01,COD,Nord-Kivu,Masisi,500000,TEST FIXTURE,https://example.org/test/t\n"
+            "2025-03-01,COD,Sud-Kivu,Kalehe,300000,TEST FIXTURE,https://example.org/test/t\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock", source_title="T"))
+    assert result.problems == []  # Masisi's figure no longer conflicts with North Kivu's
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "North Kivu", "idps", 2000000, "stock", None, None)]
+    assert BELOW_PROVINCE_NOTE in parsed.notes
+    assert parsed.column_map["Territoire"] == "(a place below province level: its rows are not imported)"
+
+
+def test_a_row_naming_a_site_is_not_read_as_its_provinces_or_its_countrys_figure():
+    text = ("#date,#country+code+origin,#country+code+asylum,#adm1+name,#loc+name,#affected+refugees,#meta+source,"
+            "#meta+title,#meta+url\n"
+            "2025-03-01,COD,UGA,,Nakivale,40000,TEST FIXTURE,T,https://example.org/test/s\n"
+            "2025-03-01,COD,UGA,,,90000,TEST FIXTURE,T,https://example.org/test/s\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(3, "2025-03-01", "COD", "UGA", None, "refugees", 90000, "stock", None, None)]
+    assert ("1 row(s) below province level were not imported (a value in '#loc+name'): the dashboard keeps province "
+            "and national figures, and does not add levels together.") in parsed.notes
+
+
+def test_the_dtm_note_on_lower_rows_is_worded_as_before_where_its_level_column_says_so():
+    parsed, _ = read(FORMATS / "dtm_admin0_2.csv")
+    assert parsed.notes[0] == ("3 row(s) below province level were not imported: the dashboard keeps province and "
+                               "national figures, and does not add levels together.")
+
+
+P_CODE = ("is an admin-1 code that the dashboard cannot turn into a province (it knows names and ISO 3166-2 codes such "
+          "as CD-NK, not OCHA p-codes such as CD61): {fix}. The row is not imported, and never read as a national "
+          "total.")
+
+
+def test_a_province_p_code_is_an_error_on_its_row_and_never_a_national_total():
+    text = ("#date,#country+code,#adm1+code,#affected+idps,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,CD61,2000000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD-SK,1500000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD62,1400000,TEST FIXTURE,T,https://example.org/test/p\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    fix = "add a column with the province's name (#adm1+name, e.g. North Kivu)"
+    assert [(p.row, p.column, p.value, p.message) for p in result.problems] == [
+        (2, "#adm1+code (destination_admin1)", "CD61", P_CODE.format(fix=fix)),
+        (4, "#adm1+code (destination_admin1)", "CD62", P_CODE.format(fix=fix))]
+    # The ISO 3166-2 code names its province; nothing is a national total.
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "South Kivu", "idps", 1500000, "stock", None, None)]
+    assert list(parsed.refused["_row"]) == [2, 4]
+
+
+def test_a_province_code_fills_in_where_the_name_is_empty_and_a_p_code_there_is_an_error():
+    text = ("Date,Pays,Province,Code,PDI,Source,Titre,Lien\n"
+            "#date,#country+code,#adm1+name,#adm1+code,#affected+idps,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,CD61,2000000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,,CD62,1400000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,,CD-IT,1000000,TEST FIXTURE,T,https://example.org/test/p\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    fix = "write the province's name in 'Province' (e.g. North Kivu)"
+    assert [(p.row, p.column, p.value, p.message) for p in result.problems] == [
+        (4, "Code (destination_admin1)", "CD62", P_CODE.format(fix=fix))]
+    assert rows(result) == [(3, "2025-03-01", "COD", "COD", "North Kivu", "idps", 2000000, "stock", None, None),
+                            (5, "2025-03-01", "COD", "COD", "Ituri", "idps", 1000000, "stock", None, None)]
+    assert parsed.column_map["Code"] == "destination_admin1 (where Province is empty)"
+
+
 def test_hapi_as_of_is_the_end_of_the_reference_period():
     text = (FORMATS / "hapi_idps.csv").read_text().replace(
         "BA,2600000,7,2025-03-31 00:00:00+00:00", "BA,2600000,7,2025-01-01 00:00:00+00:00")
@@ -282,6 +354,13 @@ XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\
     b"[Content_Types].xml"
 NOT_TEXT = "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
 UTF16 = "The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again."
+HTML = ("The file is a web page (HTML), not a CSV: the site sent a page (such as a bot check or a sign-in page, which "
+        "the UNHCR data portal may send) instead of the data; open the address in a browser, download the CSV export "
+        "(the page's download or export button, CSV), and upload that file.")
+XML = ("The file is XML, not a CSV: download the table as CSV from its source, or open it in a spreadsheet and save it "
+       "as CSV UTF-8, and upload that file.")
+JSON = ("The file is JSON, not a CSV: download the CSV export instead (on the UNHCR data portal, the same address with "
+        "export=csv, or the chart's download button), or save the table as CSV UTF-8, and upload that file.")
 
 UNREADABLE = {
     "empty file": ((BAD / "empty.csv").read_bytes(), "The file is empty."),
@@ -295,6 +374,14 @@ UNREADABLE = {
                     "The file has a header but no rows of data: add the rows below the header."),
     "header and hxl row only": ("\n".join((FORMATS / "template_hxl.csv").read_text().split("\n")[:2]).encode()
                                 + b"\n\n", "The file has a header but no rows of data: add the rows below the header."),
+    # formats.md: the UNHCR data portal may answer with a bot-check page, and serves its series as JSON too.
+    "bot-check web page saved as .csv": ((BAD / "bot_check_page.csv").read_bytes(), HTML),
+    "one line of html": (b"  <!doctype html>\n", HTML),
+    "xhtml": (b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html>', HTML),
+    "xml": (b'\xef\xbb\xbf<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n', XML),
+    "portal json saved as .csv": ((BAD / "portal_json.csv").read_bytes(), JSON),
+    "json array with a byte-order mark": ("\ufeff[\n {\"date\": \"2025-02-10\", \"individuals\": 9000}\n]\n".encode(),
+                                          JSON),
     "pipe delimited": ((BAD / "pipe_delimited.csv").read_bytes(),
                        "The file has one column only: its header seems to use '|' between columns. Save it with "
                        "commas (or semicolons) between columns: in a spreadsheet, 'Save as' CSV."),
@@ -382,7 +469,7 @@ def test_a_malformed_or_hostile_file_gets_exactly_these_problems_and_keeps_these
 
 def test_every_bad_fixture_file_is_checked():
     checked = set(CASES) | {"empty.csv", "only_blank_lines.csv", "ragged_rows.csv", "header_only.csv",
-                            "pipe_delimited.csv"}
+                            "pipe_delimited.csv", "bot_check_page.csv", "portal_json.csv"}
     assert {p.name for p in BAD.glob("*.csv")} == checked
 
 
@@ -400,6 +487,34 @@ def test_a_pdf_is_named_as_such_in_one_sentence():
     with pytest.raises(UnreadableFile) as exc:
         read_csv(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", FIGURES)
     assert str(exc.value) == "The file is a PDF: export the table from its source as CSV UTF-8 and upload that."
+
+
+# A note line or a first cell that starts with '<', '{' or '[' is text, not a web page or JSON.
+NOT_MARKUP_NOR_JSON = {
+    "note line in angle brackets": "<TEST FIXTURE: made-up figures>",
+    "note line in square brackets": "[Draft] TEST FIXTURE",
+    "note line in braces": "{TEST FIXTURE}",
+    "note line that is a JSON object": '{"exported": "2025-03-01"}',
+    "note line that starts like html": "<b>TEST FIXTURE</b>",
+}
+
+
+@pytest.mark.parametrize("name", NOT_MARKUP_NOR_JSON)
+def test_a_csv_whose_first_line_starts_with_a_bracket_is_read_as_a_csv(name):
+    header = (BAD / "header_only.csv").read_text().rstrip("\n")
+    row = "2025-02-21,COD,,BDI,,refugees,42000,stock,,,TEST FIXTURE,T,https://example.org/test/b,,"
+    parsed, result = read(f"{NOT_MARKUP_NOR_JSON[name]}\n{header}\n{row}\n".encode())
+    assert result.problems == []
+    assert parsed.notes[0] == "1 line(s) of notes above the header were skipped."
+    assert rows(result) == [(3, "2025-02-21", "COD", "BDI", None, "refugees", 42000, "stock", None, None)]
+
+
+def test_a_first_cell_written_in_angle_brackets_is_a_value_not_a_web_page():
+    text = ("<b>date</b>,individuals\n2025-02-10,9000\n")
+    parsed, result = read(text.encode(), options=Options(destination_country="BDI", population_type="refugees",
+                                                         measure="stock", source_org="TEST FIXTURE", source_title="T",
+                                                         source_url="https://example.org/test/p"))
+    assert [(p.row, p.column) for p in result.problems] == [(None, "as_of")]  # the date column is not recognised
 
 
 def test_ragged_rows_too_many_and_too_few_cells_are_named_by_row_number_and_cell_count():
@@ -591,12 +706,132 @@ def test_more_ways_people_write_the_countries_of_the_region(written, code):
 
 
 def test_two_columns_for_one_population_are_refused_rather_than_one_taken_at_random():
-    idmc = (b"iso3,year,newdisp,stock,source,title,url\n"
-            b"#country+code,#date+year,#affected+idps+ind+newdisp+conflict,#affected+idps+ind+stock+conflict,"
-            b"#meta+source,#meta+title,#meta+url\n"
-            b"COD,2024,3000000,6200000,IDMC,GRID,https://example.org/idmc\n")
-    with pytest.raises(UnreadableFile, match="'newdisp' .* and 'stock' .* both hold #affected\\+idps figures"):
-        read_csv(idmc, FIGURES, Options(measure="stock"))
+    twins = (b"iso3,year,idps,idps (individuals),source,title,url\n"
+             b"#country+code,#date+year,#affected+idps,#affected+idps+ind,#meta+source,#meta+title,#meta+url\n"
+             b"COD,2024,6200000,6100000,TEST FIXTURE,GRID,https://example.org/test/idmc\n")
+    with pytest.raises(UnreadableFile) as exc:
+        read_csv(twins, FIGURES, Options(measure="stock"))
+    assert str(exc.value) == (
+        "Columns 'idps' (#affected+idps) and 'idps (individuals)' (#affected+idps+ind) both hold #affected+idps "
+        "figures, and the dashboard will not guess which one is meant: keep one column per population type and "
+        "measure (stock or flow), or use the template.")
+
+
+# --- HXL attributes that make a count part of the people (hxlstandard.org dictionary) ------------------------
+
+HXL_REFUGEES = "#date,#country+code+origin,#country+code+asylum,{tags},#meta+source,#meta+title,#meta+url"
+PART_NOTE = ("Column '#affected+refugees+f+children' (female, children) was not read: its hashtag says it counts only "
+             "part of the people, and a part is never stored as the whole population. To import such a figure as a "
+             "subset, put it in a file of its own as the figure column, with a scope saying what it counts (e.g. "
+             "'girls only', 'displaced by conflict only').")
+
+
+def hxl_refugees(tags: str, *values: str) -> bytes:
+    row = f"2025-03-01,COD,BDI,{','.join(values)},TEST FIXTURE,T,https://example.org/test/sadd"
+    return f"{HXL_REFUGEES.format(tags=tags)}\n{row}\n".encode()
+
+
+def test_a_count_of_girls_alone_is_never_read_as_all_the_refugees():
+    parsed, result = read(hxl_refugees("#affected+refugees+f+children", "12000"), options=Options(measure="stock"))
+    assert [(p.row, p.column, p.message) for p in result.problems] == [(None, "figure", (
+        "Required column 'figure' (#affected+num) is missing: no column of this file counts all the people it names "
+        "(#affected+refugees+f+children: not read, as the notes say why). Add a column of whole-population figures "
+        "(e.g. #affected+refugees), or import a part as a subset in a file of its own, with a scope saying what it "
+        "counts."))]
+    assert result.frame.empty
+    assert PART_NOTE in parsed.notes
+    assert parsed.column_map["#affected+refugees+f+children"] == "(not read: counts part of the people)"
+    assert not any(n.startswith("Ignored columns") for n in parsed.notes)
+
+
+def test_beside_the_total_a_part_is_skipped_with_a_note_and_the_total_is_read():
+    parsed, result = read(hxl_refugees("#affected+refugees,#affected+refugees+f+children", "60000", "12000"),
+                          options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 60000, "stock", None, None)]
+    assert PART_NOTE in parsed.notes
+
+
+@pytest.mark.parametrize("attribute", [
+    "f", "m", "i", "infants", "children", "adolescents", "youth", "adults", "elderly", "age0_4", "age_5_12",
+    "age60_", "age65plus", "disabled", "incamp", "noncamp", "urban", "rural", "conflict", "disaster", "inneed",
+    "targeted", "reached", "killed", "hh", "pct"])
+def test_a_count_restricted_by_an_hxl_attribute_is_not_the_figure(attribute):
+    _, alone = read(hxl_refugees(f"#affected+refugees+{attribute}", "12000"), options=Options(measure="stock"))
+    assert located(alone) == {(None, "figure", "error")} and alone.frame.empty
+    _, beside = read(hxl_refugees(f"#affected+refugees+{attribute},#affected+refugees", "12000", "60000"),
+                     options=Options(measure="stock"))
+    assert beside.problems == [] and list(beside.frame["figure"]) == [60000]
+
+
+@pytest.mark.parametrize("attribute", ["ind", "total", "stock", "displaced", "i_en", "v_iso3"])
+def test_an_attribute_that_restricts_nothing_leaves_the_count_whole(attribute):
+    _, result = read(hxl_refugees(f"#affected+refugees+{attribute}", "60000"), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 60000, "stock", None, None)]
+
+
+def test_households_are_no_count_of_people_and_the_note_says_so():
+    parsed, result = read(hxl_refugees("#affected+refugees,#affected+refugees+hh", "60000", "15000"),
+                          options=Options(measure="stock"))
+    assert result.problems == [] and list(result.frame["figure"]) == [60000]
+    assert ("Column '#affected+refugees+hh' (households) was not read: its hashtag says it counts no people (the "
+            "dashboard stores numbers of people).") in parsed.notes
+
+
+def test_many_age_and_sex_columns_are_named_five_at_a_time_in_one_note():
+    tags = ",".join(f"#affected+refugees+{s}+age{a}" for a in ("0_4", "5_11", "12_17") for s in "fm")
+    parsed, _ = read(hxl_refugees(tags, *"123456"), options=Options(measure="stock"))
+    [note] = [n for n in parsed.notes if n.startswith("Columns ")]
+    assert note.startswith("Columns '#affected+refugees+f+age0_4' (female, ages 0-4); '#affected+refugees+m+age0_4' "
+                           "(male, ages 0-4); ")
+    assert ("(female, ages 12-17) and 1 more were not read: their hashtags say they count only part of the people"
+            in note)
+
+
+IDMC_HEADER = ("iso3,year,new displacements,idps,source,title,url\n"
+               "#country+code,#date+year,#affected+idps+ind+newdisp{cause},#affected+idps+ind+stock{cause},"
+               "#meta+source,#meta+title,#meta+url\n")
+
+
+def test_new_displacements_beside_the_stock_are_a_flow_over_the_year_never_a_stock():
+    idmc = IDMC_HEADER.format(cause="") + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/idmc\n"
+    parsed, result = read(idmc.encode(), options=Options(measure="stock"))  # the option fills only the stock
+    assert result.problems == []
+    assert rows(result) == [
+        (3, "2024-12-31", "COD", "COD", None, "idps", 6200000, "stock", None, NATIONAL),
+        (3, "2024-12-31", "COD", "COD", None, "idps", 3000000, "flow", "2024-01-01", NATIONAL),
+    ]
+    assert parsed.column_map["new displacements"] == "figure (idps, new displacements: flow)"
+    assert ("New displacements in a yearly file count people displaced during the year: they were read as flows from "
+            "1 January to 31 December, never as the number displaced at the year's end.") in parsed.notes
+
+
+def test_a_single_column_of_new_displacements_is_a_flow_even_when_the_editor_says_stock():
+    text = ("#date,#country+code,#adm1+name,#affected+idps+newdisp,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,Nord-Kivu,150000,TEST FIXTURE,T,https://example.org/test/n\n")
+    parsed, result = read(text.encode(), options=Options(measure="stock"))
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "COD", "North Kivu", "idps", 150000, "flow", None, None)]
+    assert "New displacements were read as flows, never as the number displaced at the date." in parsed.notes
+
+
+def test_new_displacements_in_the_template_figure_column_are_flows():
+    text = ("#date,#country+code+origin,#country+code+asylum,#population+type,#affected+num+newdisp,#meta+source,"
+            "#meta+title,#meta+url\n2025-03-01,COD,BDI,refugees,5000,TEST FIXTURE,T,https://example.org/test/n\n")
+    _, result = read(text.encode())
+    assert result.problems == []
+    assert rows(result) == [(2, "2025-03-01", "COD", "BDI", None, "refugees", 5000, "flow", None, None)]
+
+
+def test_idmc_columns_of_conflict_idps_are_parts_and_none_is_read_as_all_the_idps():
+    idmc = (IDMC_HEADER.format(cause="+conflict")
+            + "COD,2024,3000000,6200000,TEST FIXTURE,GRID,https://example.org/test/i\n")
+    parsed, result = read(idmc.encode(), options=Options(measure="stock"))
+    assert located(result) == {(None, "figure", "error")} and result.frame.empty
+    assert ("Columns 'new displacements' (#affected+idps+ind+newdisp+conflict: displaced by conflict); 'idps' "
+            "(#affected+idps+ind+stock+conflict: displaced by conflict) were not read: their hashtags say they count "
+            "only part of the people") in " ".join(parsed.notes)
 
 
 def test_idp_figures_without_a_province_column_are_national_totals_and_the_notes_say_so():

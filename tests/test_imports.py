@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from dashboards import imports
+from dashboards.ingest import Options
 from dashboards.schema import FIGURES
 from dashboards.store import Unchanged
 
@@ -56,6 +57,21 @@ def test_skipped_rows_come_back_with_their_problems(seeded):
     skipped = pd.read_csv(pd.io.common.BytesIO(imports.skipped_rows_csv(checked)))
     assert list(skipped["row"]) == [3]
     assert "figure" in skipped.loc[0, "problems"]
+
+
+def test_rows_refused_for_a_province_p_code_are_counted_and_downloaded_with_their_problem(seeded):
+    text = ("#date,#country+code,#adm1+code,#affected+idps,#meta+source,#meta+title,#meta+url\n"
+            "2025-03-01,COD,CD61,2000000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD-SK,1500000,TEST FIXTURE,T,https://example.org/test/p\n"
+            "2025-03-01,COD,CD-NK,abc,TEST FIXTURE,T,https://example.org/test/p\n")
+    checked = imports.check(text.encode(), "figures", store=seeded, options=Options(measure="stock"))
+    assert checked.summary()["Rows with errors"] == "2" and len(checked.validated.frame) == 1
+    skipped = pd.read_csv(pd.io.common.BytesIO(imports.skipped_rows_csv(checked)), dtype=str, keep_default_na=False)
+    assert list(skipped["row"]) == ["2", "4"]
+    assert skipped.loc[0, "problems"].startswith("#adm1+code (destination_admin1): is an admin-1 code that the "
+                                                 "dashboard cannot turn into a province")
+    assert (skipped.loc[0, "destination_admin1"], skipped.loc[0, "figure"]) == ("CD61", "2000000")
+    assert skipped.loc[1, "problems"].startswith("figure: ")
 
 
 @pytest.mark.parametrize("kind, what", [("figures", "figures"), ("control", "event")])

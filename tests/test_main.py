@@ -48,6 +48,17 @@ def test_bad_usage_and_unreadable_files_exit_2_without_a_traceback(cli, tmp_path
         assert "Traceback" not in result.stderr
 
 
+def test_a_web_page_or_json_saved_as_csv_exits_2_with_one_sentence_saying_what_it_is(cli, tmp_path):
+    (tmp_path / "page.csv").write_text("<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head></html>\n")
+    (tmp_path / "series.csv").write_text('{"data": {"timeseries": [{"data_date": "2025-02-10", "individuals": 9000}]}}')
+    for name, words in (("page.csv", "The file is a web page (HTML), not a CSV: "),
+                        ("series.csv", "The file is JSON, not a CSV: ")):
+        result = cli("validate", tmp_path / name, "--kind", "figures")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        [said] = [line for line in result.stderr.splitlines() if line.startswith("cannot read the file: ")]
+        assert said.startswith(f"cannot read the file: {words}")
+
+
 def test_import_prints_the_new_version_and_stores_nothing_on_failure(cli, tmp_path):
     failed = cli("import", write(tmp_path, "bad.csv", NEW, BAD))
     assert failed.returncode == 1 and failed.stdout == ""
