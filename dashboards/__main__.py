@@ -20,6 +20,11 @@ from .ingest import GIVEN_WITH_THE_FILE, Options, UnreadableFile
 from .schema import MEASURES, POPULATION_TYPES
 from .seeds import SeedError, ensure_seeded
 from .store import SchemaMismatch, Store
+from .validate import GIVEN_WITH_THE_FILE_PREFIX, option_problems
+
+
+class BadOption(ValueError):
+    """An option given with the file has a value its column cannot take: bad usage, said before the file is read."""
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -99,9 +104,23 @@ def _for_the_command_line(message: str) -> str:
     return message
 
 
-def _check(args, store: Store):
+def _checked_options(args) -> Options:
+    """The options given with the file; each value its column cannot take is said, with its option, before
+    anything is read or opened (BadOption: bad usage)."""
+    options = _options(args)
+    wrong = option_problems(KINDS[args.kind], options)
+    for problem in wrong:
+        flag = GIVEN_WITH_THE_FILE[problem.column][1]
+        said = problem.message.removeprefix(GIVEN_WITH_THE_FILE_PREFIX)
+        print(f"{flag} {_shown(repr(problem.value))} {_shown(_for_the_command_line(said))}", file=sys.stderr)
+    if wrong:
+        raise BadOption()
+    return options
+
+
+def _check(args, store: Store, options: Options):
     data = args.file.read_bytes()
-    checked = check(data, args.kind, store=store, options=_options(args), file_name=args.file.name,
+    checked = check(data, args.kind, store=store, options=options, file_name=args.file.name,
                     mode="replace" if getattr(args, "replace", False) else "merge", progress=_progress(args))
     for line in checked.parsed.notes:
         print(f"note: {_shown(_for_the_command_line(line))}", file=sys.stderr)
@@ -113,15 +132,17 @@ def _check(args, store: Store):
 
 
 def cmd_validate(args) -> int:
-    checked = _check(args, _store())
+    options = _checked_options(args)
+    checked = _check(args, _store(), options)
     for key, value in checked.summary().items():
         print(f"{key}: {_shown(value)}")
     return 1 if checked.errors else 0
 
 
 def cmd_import(args) -> int:
+    options = _checked_options(args)
     store = _store()
-    checked = _check(args, store)
+    checked = _check(args, store, options)
     mode = "replace" if args.replace else "merge"
     try:
         info = apply(checked, store, mode=mode,
@@ -235,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SeedError as exc:
         print(f"the database could not be set up: {exc}", file=sys.stderr)
+        return 2
+    except BadOption:  # each wrong value is said already, with its option
         return 2
     except DatabaseUnavailable as exc:
         print(str(exc), file=sys.stderr)

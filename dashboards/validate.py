@@ -696,6 +696,9 @@ def _shown_number(value) -> str:
     return f"{float(value):g}"
 
 
+GIVEN_WITH_THE_FILE_PREFIX = "(given with the file) "
+
+
 def option_problems(table: Table, options) -> list[Problem]:
     """Problems with the values an editor gave with the file (form fields, command-line options), said once.
 
@@ -713,7 +716,7 @@ def option_problems(table: Table, options) -> list[Problem]:
             messages.append(f"is not allowed: use one of {', '.join(column.allowed)}.")
         if name == "source_url" and not re.fullmatch(_URL.pattern, text.iloc[0], re.IGNORECASE):
             messages.append("is not a web address: it must start with http:// or https://.")
-        problems += [Problem(None, name, str(value), f"(given with the file) {m}") for m in messages]
+        problems += [Problem(None, name, str(value), f"{GIVEN_WITH_THE_FILE_PREFIX}{m}") for m in messages]
     return problems
 
 

@@ -117,6 +117,22 @@ def test_messages_name_the_flags_not_the_upload_forms_fields(cli, tmp_path):
     assert "the form" not in missing + startless, missing + startless
 
 
+def test_an_option_with_a_value_its_column_cannot_take_is_bad_usage_naming_the_option(cli, tmp_path):
+    series = tmp_path / "series.csv"
+    series.write_text("date;individuals\n2025-02-10;9000\n")
+    for command in ("validate", "import"):
+        wrong = cli(command, series, "--country", "XYZ", "--population-type", "refugees", "--period-start", "2025-13-01")
+        assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+        lines = wrong.stderr.splitlines()
+        assert lines == [
+            "--country 'XYZ' is not a country the dashboard knows: write an ISO3 code such as COD or BDI, or the name "
+            "in English or French.",
+            "--period-start '2025-13-01' is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY "
+            "(21/02/2025).",
+        ], wrong.stderr  # said once each, and not again as a missing column or on every row
+    assert cli("versions").stdout.count("\n") == 2  # nothing stored: header and the seed version
+
+
 def test_progress_names_each_step_on_stderr_only_when_asked(cli, tmp_path):
     quiet = cli("import", write(tmp_path, "a.csv", NEW))
     assert "Reading" not in quiet.stderr  # captured stderr is not a terminal
