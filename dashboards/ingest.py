@@ -71,6 +71,9 @@ class Parsed:
     # Rows refused while reading, each with an error in `problems` (an admin-1 code that names no province):
     # their cells by schema column, with ROW, as validation's rejected rows are.
     refused: pd.DataFrame | None = None
+    # A yearly file (UNHCR's): a four-digit as_of is the year's end, read so by validation, which can then
+    # quote the year as written and say why a year not yet over cannot be counted at its end.
+    years: bool = False
 
 
 # --- Bytes to a grid of text ---------------------------------------------------
@@ -625,7 +628,8 @@ def read_csv(
         notes.append("The file is not UTF-8: it was read as Windows-1252, as Excel saves CSV files. If accented "
                      "letters look wrong below, save it as 'CSV UTF-8' and upload it again.")
     defaults = dict(fmt.defaults) if fmt else {}
-    frame, column_map, more, repeated, refused = _to_schema(body, header, tags, table, defaults, options, problems)
+    frame, column_map, more, repeated, refused, years = _to_schema(body, header, tags, table, defaults, options,
+                                                                   problems)
     column_map |= unused
     notes += more
     for name, at, twin in repeated:
@@ -667,7 +671,7 @@ def read_csv(
     frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
     release_arrow_memory()
     return Parsed(frame, table, name, column_map, header_rows, int(len(body)) + ragged, notes, problems, delimiter,
-                  refused)
+                  refused, years)
 
 
 def _operations(body: pd.DataFrame, tags: list[str], kept: pd.Index) -> list[str]:
@@ -767,11 +771,11 @@ def _only_dr_congo(frame: pd.DataFrame, fmt: Format) -> tuple[pd.DataFrame, list
 
 def _to_schema(
     body, header, tags, table, defaults, options, problems
-) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]], pd.DataFrame | None]:
+) -> tuple[pd.DataFrame, dict[str, str], list[str], list[tuple[str, int, int]], pd.DataFrame | None, bool]:
     """Pick, pivot and fill the schema's columns from the tagged grid.
 
     Also returns the columns that repeat a taken one: (schema column, position taken, position of the repeat),
-    and the rows refused on the way (their errors are added to `problems`).
+    the rows refused on the way (their errors are added to `problems`), and whether as_of holds years.
     """
     notes: list[str] = []
     taken: set[int] = set()
@@ -809,16 +813,16 @@ def _to_schema(
                     columns[name] = columns[name].where(~empty, strip(body[other]))
 
     frame = pd.DataFrame(columns, index=body.index)
-    refused = None
+    refused, years = None, False
     if table is FIGURES:
-        frame, more = _figures_rules(frame, body, header, tags, taken, column_map, position_of)
+        frame, more, years = _figures_rules(frame, body, header, tags, taken, column_map, position_of)
         notes += more
         frame, refused = _province_codes(frame, body, header, tags, column_map, position_of, problems)
     frame = _fill(frame, table, defaults, options, notes)
     if refused is not None:
         refused = refused.reindex(columns=table.names, fill_value="").astype("str")
         refused = refused.assign(**{ROW: refused.index.to_numpy()}).reset_index(drop=True)
-    return frame, column_map, notes, repeated, refused
+    return frame, column_map, notes, repeated, refused, years
 
 
 _P_CODE_HINT = (
@@ -862,8 +866,11 @@ def _province_codes(frame, body, header, tags, column_map, position_of, problems
     return frame[~bad], frame[bad]
 
 
-def _figures_rules(frame, body, header, tags, taken, column_map, position_of) -> tuple[pd.DataFrame, list[str]]:
-    """Wide population columns to long rows, years to dates, one admin level, parts and flows, IDP origin."""
+def _figures_rules(frame, body, header, tags, taken, column_map, position_of) -> tuple[pd.DataFrame, list[str], bool]:
+    """Wide population columns to long rows, years told apart, one admin level, parts and flows, IDP origin.
+
+    Also returns whether as_of holds years (a yearly file): validation reads each as the year's end.
+    """
     more: list[str] = []
     # Year-only files (UNHCR) count at the end of the year.
     # A year column is one: each four-digit cell is that year's end, whatever the other rows hold.
@@ -880,7 +887,6 @@ def _figures_rules(frame, body, header, tags, taken, column_map, position_of) ->
             more.append(f"{int(extra.sum())} row(s) of totals or source notes were not imported "
                         f"(row(s) {', '.join(str(int(r)) for r in frame.index[extra])}).")
             frame, four = frame[~extra], four[~extra]
-        frame["as_of"] = frame["as_of"].where(~four, frame["as_of"] + "-12-31")
         more.append("Years were read as end-of-year figures (31 December).")
 
     # DTM and HAPI: which operation, assessment type and round a figure comes from goes with it, in
@@ -999,7 +1005,7 @@ def _figures_rules(frame, body, header, tags, taken, column_map, position_of) ->
         if "origin_country" not in frame:
             frame["origin_country"] = ""
         frame.loc[idp, "origin_country"] = frame.loc[idp, "destination_country"]
-    return frame, more
+    return frame, more, yearly
 
 
 PART_NOT_READ = "(not read: counts part of the people)"

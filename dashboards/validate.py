@@ -183,7 +183,9 @@ def _report(problems: list[Problem], column: str, text: pd.Series, bad: pd.Serie
         problems.append(Problem(int(row), column, value, message))
 
 
-def _typed_column(column: Column, raw: pd.Series, problems: list[Problem], *, decimal_comma: bool = False) -> pd.Series:
+def _typed_column(
+    column: Column, raw: pd.Series, problems: list[Problem], *, decimal_comma: bool = False, years: bool = False
+) -> pd.Series:
     text = strip(raw)
     if column.type == "text" and column.name not in PROVINCE_COLUMNS:
         return _null_where_empty(text)
@@ -191,7 +193,7 @@ def _typed_column(column: Column, raw: pd.Series, problems: list[Problem], *, de
     # dates, places and categories: work out each distinct text once, then spread the results.
     codes, distinct = pd.factorize(text, use_na_sentinel=False)
     distinct = pd.Series(distinct, dtype=text.dtype)
-    values, failures = _typed_distinct(column, distinct, decimal_comma=decimal_comma)
+    values, failures = _typed_distinct(column, distinct, decimal_comma=decimal_comma, years=years)
     for bad, message in failures:
         _report(problems, column.name, text, pd.Series(bad.to_numpy()[codes], index=text.index), message)
     if values.dtype == text.dtype and values.equals(distinct.mask(distinct == "")):
@@ -227,14 +229,17 @@ def _null_where_empty(text: pd.Series) -> pd.Series:
 
 
 def _typed_distinct(
-    column: Column, text: pd.Series, *, decimal_comma: bool = False
+    column: Column, text: pd.Series, *, decimal_comma: bool = False, years: bool = False
 ) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
     """Typed values of (distinct) stripped texts, and (which are bad, why) for each kind of problem.
 
     decimal_comma: the file writes a comma as the decimal point (semicolons between cells, as French Excel saves).
+    years: a four-digit date is a year, counted at its end (a yearly file: UNHCR's).
     """
     empty = text == ""
     if column.type == "date":
+        if years:
+            text = text.where(~text.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool), text + "-12-31")
         values, odd_year = _within_range(_any_dates(text))
         return values, [(values.isna() & ~empty & ~odd_year,
                          "is not a date: write it as YYYY-MM-DD (e.g. 2025-02-21) or DD/MM/YYYY (21/02/2025)."),
@@ -340,6 +345,17 @@ def _pandera_problems(
             problems.append(Problem(row, column, value if value != "" else None, message))
         return problems
     return []
+
+
+def _years_not_over(raw: pd.DataFrame, typed: pd.DataFrame, today: date) -> list[Problem]:
+    """A year in a yearly file that has not ended: its figures cannot count at its end, which is to come."""
+    year = strip(raw["as_of"])
+    to_come = year.str.fullmatch(r"[0-9]{4}").fillna(False).astype(bool) & (typed["as_of"] > pd.Timestamp(today))
+    return [Problem(int(row), "as_of", text,
+                    f"is a year, read as its end (31 December {text}), which is after today ({today.isoformat()}): "
+                    "figures published during a year count to an earlier date (UNHCR's mid-year statistics count to "
+                    f"30 June). Give the date the source counts to, e.g. {text}-06-30.")
+            for row, text in year[to_come].items()]
 
 
 def _as_written(raw: pd.DataFrame, problems: list[Problem]) -> list[Problem]:
@@ -745,8 +761,11 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     problems: list[Problem] = []  # located by position in raw until the end
     typed = pd.DataFrame(index=raw.index)
     for column in table.columns:
-        typed[column.name] = _typed_column(column, raw[column.name], problems, decimal_comma=parsed.delimiter == ";")
+        typed[column.name] = _typed_column(column, raw[column.name], problems, decimal_comma=parsed.delimiter == ";",
+                                           years=parsed.years)
         release_arrow_memory()
+    if parsed.years:
+        problems += _years_not_over(raw, typed, today)
     reported = {(p.row, p.column) for p in problems if p.row is not None}
     problems += _pandera_problems(table, typed, raw, today, reported)
     # Rules across columns judge typed values (COD), but the editor looks for what the file says (DR Congo).

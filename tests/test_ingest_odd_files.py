@@ -61,6 +61,20 @@ def test_a_unhcr_total_row_and_dashes_are_not_figures():
                                (3, "2024-12-31", "UGA", "asylum_seekers", 30000)]
 
 
+def test_a_year_not_yet_over_is_quoted_as_written_and_told_apart_from_its_end_which_is_to_come():
+    year = TODAY.year
+    text = lines(UNHCR_HEADER,
+                 f"{year - 1},COD,BDI,Dem. Rep. of the Congo,Burundi,100000,2500,0,0,0,0,0",
+                 f"{year},COD,UGA,Dem. Rep. of the Congo,Uganda,600000,0,0,0,0,0,0")
+    _, result = check(text)
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (3, "Year (as_of)", str(year))  # the year, as written
+    assert problem.message.startswith(f"is a year, read as its end (31 December {year}), which is after today")
+    assert f"e.g. {year}-06-30" in problem.message
+    assert figures(result) == [(2, f"{year - 1}-12-31", "BDI", "refugees", 100000),
+                               (2, f"{year - 1}-12-31", "BDI", "asylum_seekers", 2500)]
+
+
 def test_a_stray_cell_in_the_year_column_is_reported_once_and_the_other_years_are_read():
     text = lines(UNHCR_HEADER,
                       "2024,COD,BDI,Dem. Rep. of the Congo,Burundi,100000,2500,0,0,0,0,0",
