@@ -91,7 +91,7 @@ _COUNTRY_TABLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "CAF": ("Central African Republic", "République centrafricaine", "Centrafrique", "CAR", "RCA"),
     "KEN": ("Kenya",),
     "AGO": ("Angola",),
-    "RWA": ("Rwanda",),
+    "RWA": ("Rwanda", "Ruanda", "Rouanda"),
     "BDI": ("Burundi",),
     UNKNOWN_COUNTRY: ("UKN", "UNK", "Unknown", "Unknown country", "Inconnu", "Inconnue", "Pays inconnu"),
     **{code: (code, label) for code, label in REGION_CODES.items()},
@@ -140,7 +140,19 @@ def _country_suggestion(text: str) -> str | None:
             if iso3 == "COG":
                 hint += " For DR Congo (Kinshasa) write COD."
             return hint
-    return None
+    # Misspellings the library's matcher misses (Ugnada, Rouanda, Zambi, Kongo): the closest names, ours (the
+    # region's, in English and French) and the library's; two countries when two are as close.
+    names = {**_library_names(), **_COUNTRY_TABLE}
+    key = _fold(text)
+    close = difflib.get_close_matches(key, names, n=4, cutoff=0.75)
+    score = {name: difflib.SequenceMatcher(None, key, name).ratio() for name in close}
+    close = [name for name in close if score[name] >= score[close[0]] - 0.05]  # only as close as the closest
+    codes = list(dict.fromkeys("COD or COG" if name == "congo" else names[name] for name in close))[:2]
+    if not codes:
+        return None
+    if "COD or COG" in codes:
+        return f"did you mean COD ({country_label('COD')}) or COG ({country_label('COG')})?"
+    return f"did you mean {' or '.join(f'{code} ({country_label(code)})' for code in codes)}?"
 
 
 def country_iso3(text: str, *, suggest: bool = True) -> Match:

@@ -139,6 +139,17 @@ def test_a_misspelt_neighbour_is_suggested_not_accepted():
     assert country_iso3("Rwandaa") == Match(None, "did you mean RWA (Rwanda)?")
 
 
+def test_misspellings_the_librarys_matcher_misses_get_the_closest_countries():
+    assert country_iso3("Ugnada").suggestion == "did you mean UGA (Uganda)?"
+    assert country_iso3("Zambi").suggestion == "did you mean ZMB (Zambia)?"
+    assert country_iso3("Ouganada").suggestion == "did you mean UGA (Uganda)?"
+    # As close to one Congo as to the other: both are named, never one guessed.
+    assert country_iso3("Kongo").suggestion == (
+        "did you mean COD (Democratic Republic of the Congo) or COG (Republic of the Congo)?")
+    assert country_iso3("Rouanda").value == "RWA"  # an older French spelling, read as written
+    assert country_iso3("Atlantis").suggestion is None
+
+
 def test_a_province_in_the_country_column_suggests_cod_without_accepting_it():
     # The library's fuzzy match alone would suggest North Macedonia for 'Nord Kivu'.
     match = country_iso3("Nord Kivu")
