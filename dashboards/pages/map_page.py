@@ -190,7 +190,16 @@ def _position(view: viewstate.ViewState, args: dict, focus_changed: bool):
     moved = reported_position(args, st.session_state)
     center, zoom = _wanted_position(view, moved, focus_changed)
     there = moved is not None and center is not None and _near(moved, (center, zoom))
-    if center is not None and (center, zoom) != st.session_state.get("map_sent") and not there:
+    if there and "map_sent" in st.session_state:
+        # The reader put the map there: the component gets the position it was last sent, unchanged, so it
+        # does not move. Sending the reader's own position back would move the map to it once more when this
+        # run ends after the reader zoomed or panned on (a slow server): the map would jump back a step.
+        return st.session_state["map_sent"]
+    if center is not None and not there:
+        if (center, zoom) == st.session_state.get("map_sent"):
+            # The component moves the map only when the position it is sent changes: the same place again
+            # (the reader panned away since) is sent a hair's breadth off, far below a pixel.
+            center = (center[0] + 1e-9, center[1])
         # Sent to move the map: a report that differs, the next to come, was made before the map got there
         # (the component reports its first position as it starts) and must not pull the view back.
         st.session_state["map_target"] = (center, zoom)
