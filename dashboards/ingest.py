@@ -96,6 +96,15 @@ def _check_bytes(data: bytes) -> None:
         raise UnreadableFile("The file is empty.")
     if data.startswith(b"%PDF-"):
         raise UnreadableFile("The file is a PDF: export the table from its source as CSV UTF-8 and upload that.")
+    if data.startswith(b"PK\x03\x04"):  # a ZIP archive; an Excel workbook (.xlsx) is one, holding xl/...
+        if b"[Content_Types].xml" in data[:4096] or b"xl/" in data[:4096]:
+            raise UnreadableFile("The file is an Excel workbook (.xlsx), not a CSV: open it in Excel and save it as "
+                                 "'CSV UTF-8', then upload that file.")
+        raise UnreadableFile("The file is a ZIP archive, not a CSV: unzip it (UNHCR's Refugee Data Finder downloads "
+                             "come zipped) and upload the CSV file inside.")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # the format of Excel 97-2003 (.xls)
+        raise UnreadableFile("The file is an Excel 97-2003 workbook (.xls), not a CSV: open it in Excel and save it as "
+                             "'CSV UTF-8', then upload that file.")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UnreadableFile("The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again.")
     if b"\x00" in data[:4096]:

@@ -353,6 +353,10 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\x90\x04\x00\x00\x13\x00" \
     b"[Content_Types].xml"
 NOT_TEXT = "The file is not plain text (it contains NUL bytes): is it an Excel workbook? Save it as CSV UTF-8."
+WORKBOOK = ("The file is an Excel workbook (.xlsx), not a CSV: open it in Excel and save it as 'CSV UTF-8', then "
+            "upload that file.")
+ZIPPED = ("The file is a ZIP archive, not a CSV: unzip it (UNHCR's Refugee Data Finder downloads come zipped) and "
+          "upload the CSV file inside.")
 UTF16 = "The file is saved as UTF-16: save it as 'CSV UTF-8' and upload it again."
 HTML = ("The file is a web page (HTML), not a CSV: the site sent a page (such as a bot check or a sign-in page, which "
         "the UNHCR data portal may send) instead of the data; open the address in a browser, download the CSV export "
@@ -366,7 +370,11 @@ UNREADABLE = {
     "empty file": ((BAD / "empty.csv").read_bytes(), "The file is empty."),
     "only blank lines": ((BAD / "only_blank_lines.csv").read_bytes(), "The file is empty."),
     "png image": (PNG, NOT_TEXT),
-    "xlsx workbook (zip)": (XLSX, NOT_TEXT),
+    "xlsx workbook (zip)": (XLSX, WORKBOOK),
+    "zip archive of a csv": (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 16 + b"population.csv", ZIPPED),
+    "excel 97-2003 workbook": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40,
+                               "The file is an Excel 97-2003 workbook (.xls), not a CSV: open it in Excel and save it "
+                               "as 'CSV UTF-8', then upload that file."),
     "utf-16 little-endian with bom": ((BAD / "header_only.csv").read_text().encode("utf-16"), UTF16),
     "utf-16 big-endian with bom": (b"\xfe\xff" + (BAD / "header_only.csv").read_text().encode("utf-16-be"), UTF16),
     "utf-16 without bom": ((BAD / "header_only.csv").read_text().encode("utf-16-le"), NOT_TEXT),

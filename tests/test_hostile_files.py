@@ -29,7 +29,7 @@ UNREADABLE = {
     "empty": (b"", "empty"),
     "only blank lines": (b"\n\n  \n", "empty"),
     "png image": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not plain text"),
-    "xlsx workbook": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "not plain text"),
+    "zip archive": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "ZIP archive, not a CSV: unzip it"),
     "utf-16": ("as_of,figure\n".encode("utf-16"), "UTF-16"),
     "header only": (fig(), "no rows of data"),
     "wrong delimiter": (fig(OK.replace(",", "|"), header=FIGURES_HEADER.replace(",", "|")), "seems to use '|'"),
