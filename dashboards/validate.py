@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from . import cells, places
 from .ingest import APOSTROPHES, ROW, Parsed, release_arrow_memory, strip
 from .problems import Problem, errors
-from .schema import FIGURE_SERIES, REGION_BOX, TEMPLATE_EXAMPLES, VALUE_SYNONYMS, Column, Table
+from .schema import FIGURE_SERIES, QUALIFIER_WORDS, REGION_BOX, TEMPLATE_EXAMPLES, VALUE_SYNONYMS, Column, Table
 
 # Python's \s spelt out (all 29 characters are below U+3001): pandas runs a pattern with \s
 # through Python's re cell by cell, as RE2's \s differs, but runs this one in Arrow.
@@ -126,6 +126,17 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
     # 42000,5 and 42 000,00: a decimal comma, as French spreadsheets write it.
     return pd.to_numeric(text.where(~text.str.fullmatch(r"-?\d+,\d+"), text.str.replace(",", ".", regex=False)),
                          errors="coerce")
+
+
+def _qualifier_in_number(text: pd.Series) -> tuple[pd.Series, str]:
+    """Counts written with how the source qualifies them ('plus de 50 000', '~42000', '>10,000'), and the words
+    the figure_qualifier column reads, in words, to say so."""
+    said = {*VALUE_SYNONYMS["figure_qualifier"], *QUALIFIER_WORDS, *QUALIFIER_WORDS.values()}
+    words = sorted((w.replace("_", " ") for w in said), key=len, reverse=True)
+    pattern = "(" + "|".join(re.escape(w) for w in words) + r")\s*[0-9][0-9 ,.'\u00a0\u202f]*"
+    lowered = text.str.lower().str.replace(f"[{APOSTROPHES}]", "'", regex=True)
+    worded = lowered.str.fullmatch(pattern).fillna(False).astype(bool)
+    return worded, "'plus de', 'more than', '>', 'environ', '~' and the like"
 
 
 def ambiguous_separators(raw: pd.Series, *, decimal_comma: bool = False) -> list[tuple[pd.Series, str]]:
@@ -252,9 +263,12 @@ def _typed_distinct(
         # 42 000,00 is 42000; 42 000,50 is not a number of people, and is not rounded here.
         fractional = numbers.notna() & ~huge & (numbers != numbers.round())
         whole = numbers.mask(fractional | huge)
+        worded, word_of = _qualifier_in_number(text) if column.name == "figure" else (empty & False, None)
         return whole.round().astype("Int64"), [
             *ambiguous,
-            (numbers.isna() & ~empty & ~unclear,
+            *([(worded, f"has words before its number: write the number alone here (e.g. 50000) and the words in "
+                        f"the figure_qualifier column, where {word_of} are read.")] if word_of else []),
+            (numbers.isna() & ~empty & ~unclear & ~worded,
              "is not a number: write digits only, e.g. 42000 (42 000, 42'000 and 42 000,00 are read too)."),
             (huge, f"is too large to be a number of people (the limit is {MAX_PEOPLE:,.0f}): check the cell."),
             (fractional, "is not a whole number, but a count of people always is: write the figure as the "

@@ -130,6 +130,17 @@ def test_spaces_in_a_count_only_group_thousands_and_a_comma_that_groups_nothing_
     assert result.ok and list(result.frame["figure"]) == [42000] * 5
 
 
+def test_a_count_written_with_its_qualifier_says_where_the_words_go():
+    rows = [GOOD.replace("42000", '"plus de 50 000"'), GOOD.replace("42000", "~42000").replace("-21", "-20"),
+            GOOD.replace("42000", "many").replace("-21", "-19")]
+    result = check(FIGURES, FIGURES_HEADER, *rows)
+    assert located(result) == {(2, "figure", "plus de 50 000"), (3, "figure", "~42000"), (4, "figure", "many")}
+    worded, plain = [p for p in result.problems if p.row in (2, 3)], [p for p in result.problems if p.row == 4]
+    assert all(p.message.startswith("has words before its number: write the number alone here (e.g. 50000) and the "
+                                    "words in the figure_qualifier column") for p in worded)
+    assert plain[0].message.startswith("is not a number")
+
+
 def test_control_coordinates_must_come_in_pairs_and_within_range():
     row = "2025-01-27,Goma,Goma (city),North Kivu,{lat},{lon},GeoNames,m23/afc,captured,R,T,https://example.org,,"
     assert check(CONTROL, CONTROL_HEADER, row.format(lat="-1.67", lon="29.22")).ok
