@@ -1,28 +1,63 @@
-"""Who controls each locality, since when, by whose account; and every recorded event."""
+"""Who controls each locality on a date, since when, by whose account; and the events up to that date."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 
 from .. import viewmodel as vm
+from .. import viewstate
 from ..builders import tables
+from ..builders import text as t
+from ..config import database_url
 from ..schema import CONTROL
-from .state import snapshot
+from .state import get_store, snapshot
+
+
+def _view(span: tuple[date, date]) -> tuple[int | None, list[str]]:
+    """On each visit's first run, the date, version and provinces from the address, with a notice for any that
+    cannot be shown; the pinned version (None for the current one) and the notices."""
+    if "ctl_date" in st.session_state:  # the widgets hold the view from here on (Streamlit drops them on leaving)
+        return st.session_state.get("ctl_version"), []
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
+    wanted = {k: params[k] for k in ("version", "date") if k in params}
+    view = viewstate.parse(wanted, versions=versions, span=span)
+    if view.version:  # a pinned version has its own date range: read the date against that one
+        view = viewstate.parse(wanted, versions=versions, span=snapshot(view.version).span or span)
+    st.session_state["ctl_version"] = view.version
+    st.session_state["ctl_date"] = view.on
+    st.session_state["ctl_province"] = params.get("province", [])
+    return view.version, view.notices
 
 
 def render() -> None:
-    snap = snapshot()
-    control = snap.control
+    current = snapshot()
     st.title("Territorial control")
-    span = vm.date_range(snap.figures, control)
-    on = span[1] if span else None
+    if current.span is None:
+        st.info("There is no data yet.")
+        return
+    version, notices = _view(current.span)
+    snap = snapshot(version) if version else current
+    span = snap.span or current.span
+    for notice in notices:
+        st.warning(notice)
+    control = snap.control
+    on = st.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
     state = vm.control_at(control, on)
-    st.caption(
-        "Control per locality from its latest recorded event. 'Since' is the first event of the current "
-        "controller's unbroken run. Claims by one side and single-source reports are marked low confidence."
-    )
-    provinces = sorted(state["province"].dropna().unique())
+    provinces = sorted(control["province"].dropna().unique())
+    # A province in the link that the data does not hold is dropped (a widget refuses unknown options).
+    st.session_state["ctl_province"] = [p for p in st.session_state.get("ctl_province", []) if p in provinces]
     chosen = st.multiselect("Province", provinces, key="ctl_province")
+    st.query_params.from_dict({**({"version": str(version)} if version else {}), "date": on.isoformat(),
+                               **({"province": chosen} if chosen else {})})
+    st.caption(
+        f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
+        "on or before that date. 'Since' is the first event of the controller's unbroken run up to then. Claims "
+        "by one side and single-source reports are marked low confidence. The address holds this view: share it "
+        "to show the same table."
+    )
     if chosen:
         state = state[state["province"].isin(chosen)]
     st.dataframe(
@@ -44,8 +79,12 @@ def render() -> None:
         width="stretch",
         key="unmapped_table",
     )
-    st.subheader("All control events")
     events = control[control["province"].isin(chosen)] if chosen else control
+    later = int((events["date"].dt.date > on).sum())
+    events = events[events["date"].dt.date <= on]
+    st.subheader(f"Control events up to {t.fmt_date(on)} ({len(events)})")
+    if later:
+        st.caption(f"{later} later event(s) are not shown: move the date to see them.")
     st.dataframe(
         tables.events_display(events),
         hide_index=True,
@@ -56,6 +95,6 @@ def render() -> None:
     st.download_button(
         "Download these events as CSV",
         tables.to_csv_bytes(events[CONTROL.names], CONTROL),
-        file_name=f"control-events-v{snap.version}.csv",
+        file_name=f"control-events-{on.isoformat()}-v{snap.version}.csv",
         mime="text/csv",
     )

@@ -1,3 +1,5 @@
+from datetime import date
+
 from dashboards import viewmodel as vm
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import CONTROL
@@ -25,3 +27,51 @@ def test_the_province_filter_applies_to_both_tables(app_env):
     at.multiselect(key="ctl_province").set_value(["South Kivu"]).run()
     per_locality, _, events = (d.value for d in at.dataframe)
     assert set(per_locality["Province"]) == {"South Kivu"} and set(events["Province"]) == {"South Kivu"}
+
+
+def control_apptest():
+    """The Control page under AppTest, not yet run, so a test can set query parameters first."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import control_page
+
+        control_page.render()
+
+    return AppTest.from_function(script, default_timeout=60)
+
+
+def test_a_link_dated_before_bukavu_fell_shows_goma_held_by_m23_and_bukavu_not_yet_taken(app_env):
+    at = control_apptest()
+    at.query_params["date"] = "2025-02-01"
+    at.query_params["province"] = ["North Kivu", "South Kivu"]
+    at.run()
+    assert not at.exception and not at.warning
+    per_locality, _, events = (d.value for d in at.dataframe)
+    rows = per_locality.set_index("Locality")
+    assert rows.loc["Goma", "Controlled by"] == "M23/AFC" and "Bukavu" not in rows.index
+    assert str(events["Date"].max()) <= "2025-02-01"  # the events up to the date, and a word on the later ones
+    assert any("later event(s) are not shown" in c.value for c in at.caption)
+    assert at.query_params["date"] in ("2025-02-01", ["2025-02-01"])
+    assert at.query_params["province"] == ["North Kivu", "South Kivu"]
+
+
+def test_the_date_chosen_on_the_page_goes_into_the_address(app_env):
+    at = control_apptest()
+    at.run()
+    at.date_input(key="ctl_date").set_value(date(2025, 2, 20)).run()
+    per_locality = at.dataframe[0].value.set_index("Locality")
+    assert per_locality.loc["Bukavu", "Controlled by"] == "M23/AFC" and str(per_locality.loc["Bukavu", "Since"]) == "2025-02-16"
+    assert at.query_params["date"] in ("2025-02-20", ["2025-02-20"])
+
+
+def test_a_link_with_a_date_outside_the_data_or_an_unknown_version_says_so_and_shows_the_nearest(app_env):
+    at = control_apptest()
+    at.query_params["date"] = "2031-01-01"
+    at.query_params["version"] = "999"
+    at.query_params["province"] = "Atlantis"
+    at.run()
+    assert not at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "no data version '999'" in notices and "2031-01-01 is outside the data" in notices
+    assert "province" not in at.query_params and "version" not in at.query_params
