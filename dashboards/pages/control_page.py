@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from .. import viewmodel as vm
-from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
-from ..config import database_url
 from ..schema import CONTROL
-from .state import get_store, snapshot
-
-
-def _view(span: tuple[date, date]) -> tuple[int | None, list[str]]:
-    """On each visit's first run, the date, version and provinces from the address, with a notice for any that
-    cannot be shown; the pinned version (None for the current one) and the notices."""
-    if "ctl_date" in st.session_state:  # the widgets hold the view from here on (Streamlit drops them on leaving)
-        return st.session_state.get("ctl_version"), []
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
-    wanted = {k: params[k] for k in ("version", "date") if k in params}
-    view = viewstate.parse(wanted, versions=versions, span=span)
-    if view.version:  # a pinned version has its own date range: read the date against that one
-        view = viewstate.parse(wanted, versions=versions, span=snapshot(view.version).span or span)
-    st.session_state["ctl_version"] = view.version
-    st.session_state["ctl_date"] = view.on
-    st.session_state["ctl_province"] = params.get("province", [])
-    return view.version, view.notices
+from .state import known_choices, set_address, snapshot, view_from_address
 
 
 def render() -> None:
@@ -38,7 +17,7 @@ def render() -> None:
     if current.span is None:
         st.info("There is no data yet.")
         return
-    version, notices = _view(current.span)
+    version, notices = view_from_address(current.span, "ctl_date", {"province": "ctl_province"})
     snap = snapshot(version) if version else current
     span = snap.span or current.span
     for notice in notices:
@@ -47,11 +26,9 @@ def render() -> None:
     on = st.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
     state = vm.control_at(control, on)
     provinces = sorted(control["province"].dropna().unique())
-    # A province in the link that the data does not hold is dropped (a widget refuses unknown options).
-    st.session_state["ctl_province"] = [p for p in st.session_state.get("ctl_province", []) if p in provinces]
+    known_choices("ctl_province", provinces)
     chosen = st.multiselect("Province", provinces, key="ctl_province")
-    st.query_params.from_dict({**({"version": str(version)} if version else {}), "date": on.isoformat(),
-                               **({"province": chosen} if chosen else {})})
+    set_address(version, on, {"province": chosen})
     st.caption(
         f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
         "on or before that date. 'Since' is the first event of the controller's unbroken run up to then. Claims "

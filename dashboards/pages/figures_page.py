@@ -6,8 +6,8 @@ import streamlit as st
 
 from ..builders import tables
 from ..builders import text as t
-from ..schema import FIGURES, POPULATION_TYPES
-from .state import get_boundaries, snapshot
+from ..schema import FIGURES, MEASURES, POPULATION_TYPES
+from .state import get_boundaries, known_choices, set_address, snapshot, view_from_address
 
 
 def column_config() -> dict:
@@ -21,21 +21,35 @@ def column_config() -> dict:
 
 
 def render() -> None:
-    snap = snapshot()
+    current = snapshot()
     names = get_boundaries().country_names()
-    figures = snap.figures
     st.title("Displacement figures")
+    if current.span is None:
+        st.info("There is no data yet.")
+        return
+    version, notices = view_from_address(current.span, "fig_date",
+                                         {"where": "fig_where", "who": "fig_who", "measure": "fig_measure"})
+    snap = snapshot(version) if version else current
+    span = snap.span or current.span
+    for notice in notices:
+        st.warning(notice)
+    figures = snap.figures
     st.caption(
         "One row per reported figure. Stocks (people displaced at a date) and flows (people newly displaced, "
         "returned or arrived since a date) are different series and are never added together. Rows marked low confidence come from a single, "
         "secondary or unverified report."
     )
     places = sorted(figures["destination_country"].dropna().unique(), key=lambda c: t.place(c, names))
-    c1, c2, c3 = st.columns(3)
+    known_choices("fig_where", places)
+    known_choices("fig_who", POPULATION_TYPES)
+    known_choices("fig_measure", MEASURES)
+    c0, c1, c2, c3 = st.columns([1, 2, 2, 2])
+    on = c0.date_input("Reported up to", min_value=span[0], max_value=span[1], key="fig_date", format="YYYY-MM-DD")
     where = c1.multiselect("Where people are", places, format_func=lambda c: t.place(c, names), key="fig_where")
     who = c2.multiselect("Who", POPULATION_TYPES, format_func=t.population, key="fig_who")
-    measure = c3.multiselect("Stock or flow", ["stock", "flow"], key="fig_measure")
-    shown = figures
+    measure = c3.multiselect("Stock or flow", MEASURES, key="fig_measure")
+    set_address(version, on, {"where": where, "who": who, "measure": measure})
+    shown = figures[figures["as_of"].dt.date <= on]
     if where:
         shown = shown[shown["destination_country"].isin(where)]
     if who:
@@ -56,7 +70,8 @@ def render() -> None:
         height=600,  # some seven rows of four lines in sight (the default height shows four)
         key="figures_table",
     )
-    st.caption(f"{len(shown)} of {len(figures)} rows, data version {snap.version}.")
+    st.caption(f"{len(shown)} of {len(figures)} rows (those reported up to {t.fmt_date(on)} that match the filters), "
+               f"data version {snap.version}. The address holds this view: share it to show the same table.")
     st.download_button(
         "Download these rows as CSV",
         tables.to_csv_bytes(shown[FIGURES.names], FIGURES),

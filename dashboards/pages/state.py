@@ -10,6 +10,7 @@ import streamlit as st
 from ..config import cannot_open, database_url
 from ..geo import Boundaries, load_boundaries
 from .. import viewmodel as vm
+from .. import viewstate
 from ..imports import KINDS
 from ..imports import export as export_version
 from ..imports import revert_preview as preview_revert
@@ -97,3 +98,38 @@ def snapshot(version: int | None = None) -> Snapshot:
     version = version or store.current_version()
     figures, control = tables(store.url, version)
     return Snapshot(version, figures, control, date_span(store.url, version))
+
+
+def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int | None, list[str]]:
+    """A table page's view from its address, on each visit's first run: the data version (None: the current one)
+    and, into the widgets' state, the date (under date_key) and each list of choices (address parameter ->
+    widget key). Returns the version and a notice for each parameter that cannot be shown as it is.
+
+    Streamlit drops a page's widgets when another page is shown: the date widget's state missing is the sign of
+    a visit's first run. From then on the widgets hold the view, and set_address() writes it back.
+    """
+    version_key = f"{date_key}_version"
+    if date_key in st.session_state:
+        return st.session_state.get(version_key), []
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
+    wanted = {k: params[k] for k in ("version", "date") if k in params}
+    view = viewstate.parse(wanted, versions=versions, span=span)
+    if view.version:  # a pinned version has its own date range: read the date against that one
+        view = viewstate.parse(wanted, versions=versions, span=snapshot(view.version).span or span)
+    st.session_state[version_key] = view.version
+    st.session_state[date_key] = view.on
+    for param, key in choices.items():
+        st.session_state[key] = params.get(param, [])
+    return view.version, view.notices
+
+
+def known_choices(key: str, options) -> None:
+    """Keep only the choices a multiselect offers (a link may name a place the data does not hold)."""
+    st.session_state[key] = [c for c in st.session_state.get(key, []) if c in set(options)]
+
+
+def set_address(version: int | None, on, choices: dict[str, list[str]]) -> None:
+    """The address holds the view: version when pinned, the date, and each list of choices that is not empty."""
+    st.query_params.from_dict({**({"version": str(version)} if version else {}), "date": on.isoformat(),
+                               **{param: list(chosen) for param, chosen in choices.items() if chosen}})

@@ -1,3 +1,5 @@
+from datetime import date
+
 from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
 from dashboards.seeds import read_seed
@@ -51,3 +53,39 @@ def test_the_table_lists_the_newest_figures_first(app_env):
     at = run_page(PAGE)
     dates = list(at.dataframe[0].value["As of"])
     assert dates == sorted(dates, reverse=True)
+
+
+def figures_apptest():
+    """The Figures page under AppTest, not yet run, so a test can set query parameters first."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from dashboards.pages import figures_page
+
+        figures_page.render()
+
+    return AppTest.from_function(script, default_timeout=60)
+
+
+def test_a_link_opens_the_table_with_its_date_and_filters_and_the_address_follows_changes(app_env):
+    at = figures_apptest()
+    at.query_params["date"] = "2025-02-21"
+    at.query_params["where"] = ["BDI", "Atlantis"]  # a place the data does not hold is dropped
+    at.query_params["measure"] = "flow"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0 and table["Where people are"].str.startswith("Burundi").all()
+    assert (table["As of"].astype("str") <= "2025-02-21").all() and (table["Stock or flow"] != "stock").all()
+    assert at.query_params["where"] == "BDI" or at.query_params["where"] == ["BDI"]
+    at.multiselect(key="fig_who").set_value(["refugees"]).run()
+    assert at.query_params["who"] in ("refugees", ["refugees"]) and at.query_params["date"] in ("2025-02-21", ["2025-02-21"])
+
+
+def test_the_date_keeps_only_figures_reported_up_to_it(app_env):
+    at = figures_apptest()
+    at.run()
+    every = len(at.dataframe[0].value)
+    at.date_input(key="fig_date").set_value(date(2025, 1, 31)).run()
+    early = at.dataframe[0].value
+    assert 0 < len(early) < every and (early["As of"].astype("str") <= "2025-01-31").all()
