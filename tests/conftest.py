@@ -78,8 +78,9 @@ def app_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run_page(module: str):
-    """Run one page's render() under AppTest, as the navigation in app.py would."""
+def page_apptest(module: str):
+    """One page's render() under AppTest, as the navigation in app.py would run it; not yet run, so that a test
+    can set query parameters first."""
     from streamlit.testing.v1 import AppTest
 
     def script(module_name):
@@ -87,7 +88,12 @@ def run_page(module: str):
 
         importlib.import_module(module_name).render()
 
-    at = AppTest.from_function(script, args=(module,), default_timeout=60)
+    return AppTest.from_function(script, args=(module,), default_timeout=60)
+
+
+def run_page(module: str):
+    """Run one page's render() under AppTest, as the navigation in app.py would."""
+    at = page_apptest(module)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

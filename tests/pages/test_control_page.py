@@ -5,7 +5,7 @@ from dashboards.config import SEEDS_DIR
 from dashboards.schema import CONTROL
 from dashboards.seeds import read_seed
 
-from ..conftest import run_page
+from ..conftest import page_apptest, run_page
 
 PAGE = "dashboards.pages.control_page"
 
@@ -29,20 +29,8 @@ def test_the_province_filter_applies_to_both_tables(app_env):
     assert set(per_locality["Province"]) == {"South Kivu"} and set(events["Province"]) == {"South Kivu"}
 
 
-def control_apptest():
-    """The Control page under AppTest, not yet run, so a test can set query parameters first."""
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import control_page
-
-        control_page.render()
-
-    return AppTest.from_function(script, default_timeout=60)
-
-
 def test_a_link_dated_before_bukavu_fell_shows_goma_held_by_m23_and_bukavu_not_yet_taken(app_env):
-    at = control_apptest()
+    at = page_apptest(PAGE)
     at.query_params["date"] = "2025-02-01"
     at.query_params["province"] = ["North Kivu", "South Kivu"]
     at.run()
@@ -57,7 +45,7 @@ def test_a_link_dated_before_bukavu_fell_shows_goma_held_by_m23_and_bukavu_not_y
 
 
 def test_the_date_chosen_on_the_page_goes_into_the_address(app_env):
-    at = control_apptest()
+    at = page_apptest(PAGE)
     at.run()
     at.date_input(key="ctl_date").set_value(date(2025, 2, 20)).run()
     per_locality = at.dataframe[0].value.set_index("Locality")
@@ -66,7 +54,7 @@ def test_the_date_chosen_on_the_page_goes_into_the_address(app_env):
 
 
 def test_a_link_with_a_date_outside_the_data_or_an_unknown_version_says_so_and_shows_the_nearest(app_env):
-    at = control_apptest()
+    at = page_apptest(PAGE)
     at.query_params["date"] = "2031-01-01"
     at.query_params["version"] = "999"
     at.query_params["province"] = "Atlantis"

@@ -4,7 +4,7 @@ from dashboards.config import SEEDS_DIR
 from dashboards.schema import FIGURES
 from dashboards.seeds import read_seed
 
-from ..conftest import run_page
+from ..conftest import page_apptest, run_page
 
 PAGE = "dashboards.pages.figures_page"
 
@@ -55,20 +55,8 @@ def test_the_table_lists_the_newest_figures_first(app_env):
     assert dates == sorted(dates, reverse=True)
 
 
-def figures_apptest():
-    """The Figures page under AppTest, not yet run, so a test can set query parameters first."""
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import figures_page
-
-        figures_page.render()
-
-    return AppTest.from_function(script, default_timeout=60)
-
-
 def test_a_link_opens_the_table_with_its_date_and_filters_and_the_address_follows_changes(app_env):
-    at = figures_apptest()
+    at = page_apptest(PAGE)
     at.query_params["date"] = "2025-02-21"
     at.query_params["where"] = ["BDI", "Atlantis"]  # a place the data does not hold is dropped
     at.query_params["measure"] = "flow"
@@ -83,7 +71,7 @@ def test_a_link_opens_the_table_with_its_date_and_filters_and_the_address_follow
 
 
 def test_the_date_keeps_only_figures_reported_up_to_it(app_env):
-    at = figures_apptest()
+    at = page_apptest(PAGE)
     at.run()
     every = len(at.dataframe[0].value)
     at.date_input(key="fig_date").set_value(date(2025, 1, 31)).run()
