@@ -23,11 +23,12 @@ def render() -> None:
     for notice in notices:
         st.warning(notice)
     control = snap.control
-    on = st.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
+    when, where = st.columns([1, 3])
+    on = when.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
     state = vm.control_at(control, on)
     provinces = sorted(control["province"].dropna().unique())
     known_choices("ctl_province", provinces)
-    chosen = st.multiselect("Province", provinces, key="ctl_province")
+    chosen = where.multiselect("Province", provinces, key="ctl_province")
     set_address(version, on, {"province": chosen})
     st.caption(
         f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
