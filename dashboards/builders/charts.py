@@ -122,7 +122,9 @@ def _chosen_date(on: date, dates: pd.Series) -> tuple[alt.Chart, alt.Chart]:
     when = pd.Timestamp(on)
     first, last = min([when, *dates]), max([when, *dates])
     right_half = when - first > (last - first) / 2
-    marker = alt.Chart(pd.DataFrame({"as of": [when], "label": [t.fmt_date(on)]})).encode(x="as of:T")
+    # The tooltip says the date as the page does (Streamlit's own would write 'Feb 21, 2025').
+    marker = alt.Chart(pd.DataFrame({"as of": [when], "label": [t.fmt_date(on)]})).encode(
+        x="as of:T", tooltip=alt.Tooltip("label:N", title="chosen date"))
     rule = marker.mark_rule(color=DATE_GREY, strokeWidth=1.5)
     label = marker.mark_text(align="right" if right_half else "left", dx=-4 if right_half else 4, baseline="top",
                              dy=2, color=DATE_GREY, fontWeight="bold").encode(y=alt.value(0), text="label:N")

@@ -111,6 +111,9 @@ def test_the_chosen_date_is_a_solid_grey_rule_labelled_with_its_date_in_no_serie
     assert charts.DATE_GREY not in spec["layer"][0]["encoding"]["color"]["scale"]["range"]
     assert [r["label"] for r in spec["datasets"][rule["data"]["name"]]] == ["1 Jun 2025"]
     assert label["encoding"]["text"]["field"] == "label" and label["encoding"]["y"] == {"value": 0}  # at the top
+    # Pointed at, rule and label say the date as the page writes it, not in the US order.
+    assert rule["encoding"]["tooltip"] == label["encoding"]["tooltip"] == {
+        "field": "label", "type": "nominal", "title": "chosen date"}
     # The latest date is at the plot's right edge: its label goes left of the rule, an early date's right of it.
     assert label["mark"]["align"] == "right"
     early = timeline(FIGS, {}, date(2022, 7, 1), cross_border=False).to_dict()
