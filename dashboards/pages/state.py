@@ -125,8 +125,8 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
 
 
 def known_choices(key: str, options) -> None:
-    """Keep only the choices a multiselect offers (a link may name a place the data does not hold)."""
-    st.session_state[key] = [c for c in st.session_state.get(key, []) if c in set(options)]
+    """Keep only the choices a multiselect offers (a link may name a place the data does not hold), each once."""
+    st.session_state[key] = [c for c in dict.fromkeys(st.session_state.get(key, [])) if c in set(options)]
 
 
 def set_address(version: int | None, on, choices: dict[str, list[str]]) -> None:
