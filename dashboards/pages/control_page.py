@@ -8,7 +8,7 @@ from .. import viewmodel as vm
 from ..builders import tables
 from ..builders import text as t
 from ..schema import CONTROL
-from .state import known_choices, set_address, snapshot, view_from_address
+from .state import known_choices, newer_data, pin_hint, set_address, snapshot, view_from_address
 
 
 def render() -> None:
@@ -27,14 +27,17 @@ def render() -> None:
     on = when.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
     state = vm.control_at(control, on)
     provinces = sorted(control["province"].dropna().unique())
-    known_choices("ctl_province", provinces)
-    chosen = where.multiselect("Province", provinces, key="ctl_province")
-    set_address(version, on, {"province": chosen})
+    unknown = known_choices("ctl_province", provinces, what="province")
+    if unknown:
+        st.warning(unknown)
+    chosen = where.multiselect("Province", provinces, key="ctl_province", placeholder="All provinces")
+    set_address("ctl_date", version, on, {"province": chosen})
+    newer_data(version, current.version, on, {"province": chosen})
     st.caption(
         f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
         "on or before that date. 'Since' is the first event of the controller's unbroken run up to then. Claims "
-        "by one side and single-source reports are marked low confidence. The address holds this view: share it "
-        "to show the same table."
+        "by one side and single-source reports are marked low confidence. The address holds this date and these "
+        f"provinces; opened later it shows the latest data{pin_hint(version, snap.version)}."
     )
     if chosen:
         state = state[state["province"].isin(chosen)]

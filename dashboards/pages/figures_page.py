@@ -7,7 +7,7 @@ import streamlit as st
 from ..builders import tables
 from ..builders import text as t
 from ..schema import FIGURES, MEASURES, POPULATION_TYPES
-from .state import get_boundaries, known_choices, set_address, snapshot, view_from_address
+from .state import get_boundaries, known_choices, newer_data, pin_hint, set_address, snapshot, view_from_address
 
 
 def column_config() -> dict:
@@ -40,15 +40,20 @@ def render() -> None:
         "secondary or unverified report."
     )
     places = sorted(figures["destination_country"].dropna().unique(), key=lambda c: t.place(c, names))
-    known_choices("fig_where", places)
-    known_choices("fig_who", POPULATION_TYPES)
-    known_choices("fig_measure", MEASURES)
+    for notice in (known_choices("fig_where", places, lambda c: t.place(c, names), "place"),
+                   known_choices("fig_who", POPULATION_TYPES, t.population, "population type"),
+                   known_choices("fig_measure", MEASURES, what="measure")):
+        if notice:
+            st.warning(notice)
     c0, c1, c2, c3 = st.columns([1, 2, 2, 2])
     on = c0.date_input("Reported up to", min_value=span[0], max_value=span[1], key="fig_date", format="YYYY-MM-DD")
-    where = c1.multiselect("Where people are", places, format_func=lambda c: t.place(c, names), key="fig_where")
-    who = c2.multiselect("Who", POPULATION_TYPES, format_func=t.population, key="fig_who")
-    measure = c3.multiselect("Stock or flow", MEASURES, key="fig_measure")
-    set_address(version, on, {"where": where, "who": who, "measure": measure})
+    where = c1.multiselect("Where people are", places, format_func=lambda c: t.place(c, names), key="fig_where",
+                           placeholder="All places")
+    who = c2.multiselect("Who", POPULATION_TYPES, format_func=t.population, key="fig_who", placeholder="Everyone")
+    measure = c3.multiselect("Stock or flow", MEASURES, key="fig_measure", placeholder="Both")
+    chosen = {"where": where, "who": who, "measure": measure}
+    set_address("fig_date", version, on, chosen)
+    newer_data(version, current.version, on, chosen)
     shown = figures[figures["as_of"].dt.date <= on]
     if where:
         shown = shown[shown["destination_country"].isin(where)]
@@ -71,7 +76,8 @@ def render() -> None:
         key="figures_table",
     )
     st.caption(f"{len(shown)} of {len(figures)} rows (those reported up to {t.fmt_date(on)} that match the filters), "
-               f"data version {snap.version}. The address holds this view: share it to show the same table.")
+               f"data version {snap.version}. The address holds this date and these filters; opened later it shows the latest "
+               f"data{pin_hint(version, snap.version)}.")
     st.download_button(
         "Download these rows as CSV",
         tables.to_csv_bytes(shown[FIGURES.names], FIGURES),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -101,17 +102,24 @@ def snapshot(version: int | None = None) -> Snapshot:
 
 
 def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int | None, list[str]]:
-    """A table page's view from its address, on each visit's first run: the data version (None: the current one)
-    and, into the widgets' state, the date (under date_key) and each list of choices (address parameter ->
-    widget key). Returns the version and a notice for each parameter that cannot be shown as it is.
+    """A table page's view on each visit's first run: the data version (None: the current one) and, into the
+    widgets' state, the date (under date_key) and each list of choices (address parameter -> widget key). From
+    the address when it names a view (a link), else as the reader left the page earlier in the session. Returns
+    the version and a notice for each parameter that cannot be shown as it is.
 
     Streamlit drops a page's widgets when another page is shown: the date widget's state missing is the sign of
-    a visit's first run. From then on the widgets hold the view, and set_address() writes it back.
+    a visit's first run. From then on the widgets hold the view, and set_address() writes it back and keeps it.
     """
-    version_key = f"{date_key}_version"
+    version_key, kept_key = f"{date_key}_version", f"{date_key}_kept"
     if date_key in st.session_state:
         return st.session_state.get(version_key), []
     params = {k: st.query_params.get_all(k) for k in st.query_params}
+    kept = st.session_state.get(kept_key)
+    if kept and not params:  # back through the menu, whose links carry no view: the page as it was left
+        st.session_state[version_key], st.session_state[date_key] = kept["version"], kept["on"]
+        for param, key in choices.items():
+            st.session_state[key] = list(kept["choices"].get(param, []))
+        return kept["version"], []
     versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
     wanted = {k: params[k] for k in ("version", "date") if k in params}
     view = viewstate.parse(wanted, versions=versions, span=span)
@@ -121,15 +129,44 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     st.session_state[date_key] = view.on
     for param, key in choices.items():
         st.session_state[key] = params.get(param, [])
+        st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
     return view.version, view.notices
 
 
-def known_choices(key: str, options) -> None:
-    """Keep only the choices a multiselect offers (a link may name a place the data does not hold), each once."""
-    st.session_state[key] = [c for c in dict.fromkeys(st.session_state.get(key, [])) if c in set(options)]
+def known_choices(key: str, options, label=str, what: str = "choice") -> str | None:
+    """Keep the choices a multiselect offers, each once; a choice written as its label, or in other capitals,
+    is the option it names. Returns a notice naming those that name nothing (from a link), else None."""
+    named: dict[str, object] = {}
+    for option in options:
+        for text in (str(option), str(label(option))):
+            named.setdefault(text.casefold(), option)
+    given = st.session_state.get(key, [])
+    found = [named.get(str(c).casefold()) for c in given]
+    st.session_state[key] = list(dict.fromkeys(f for f in found if f is not None))
+    unknown = [str(c) for c, f in zip(given, found) if f is None]
+    if st.session_state.pop(f"{key}_from_link", False) and unknown:
+        return (f"There is no {what} {', '.join(repr(u) for u in unknown)} in the data: "
+                f"{'it is' if len(unknown) == 1 else 'they are'} left out of the filter.")
+    return None
 
 
-def set_address(version: int | None, on, choices: dict[str, list[str]]) -> None:
-    """The address holds the view: version when pinned, the date, and each list of choices that is not empty."""
+def set_address(date_key: str, version: int | None, on, choices: dict[str, list[str]]) -> None:
+    """The address holds the view (version when pinned, the date, each list of choices not empty), and the
+    session keeps it for the reader's next visit to the page."""
     st.query_params.from_dict({**({"version": str(version)} if version else {}), "date": on.isoformat(),
                                **{param: list(chosen) for param, chosen in choices.items() if chosen}})
+    st.session_state[f"{date_key}_kept"] = {"version": version, "on": on,
+                                            "choices": {param: list(chosen) for param, chosen in choices.items()}}
+
+
+def pin_hint(version: int | None, shown: int) -> str:
+    """For a page's caption: how to keep its address showing the version on screen, when it is not pinned."""
+    return "" if version else f" (add &version={shown} to it to keep showing this version)"
+
+
+def newer_data(version: int | None, latest: int | None, on, choices: dict[str, list[str]]) -> None:
+    """On a page pinned to an older version: say that newer data exists, with a link to the same view on it."""
+    if version and latest and version < latest:
+        link = "?" + urlencode({"date": on.isoformat(), **{p: list(c) for p, c in choices.items() if c}}, doseq=True)
+        st.info(f"This link shows data version {version}. Newer data exists (version {latest}): "
+                f"[open the same view on the latest data]({link})")

@@ -77,3 +77,38 @@ def test_the_date_keeps_only_figures_reported_up_to_it(app_env):
     at.date_input(key="fig_date").set_value(date(2025, 1, 31)).run()
     early = at.dataframe[0].value
     assert 0 < len(early) < every and (early["As of"].astype("str") <= "2025-01-31").all()
+
+
+def test_filters_in_a_link_are_read_by_name_in_any_capitals_and_unknown_ones_are_named(app_env):
+    at = page_apptest(PAGE)
+    at.query_params.update({"where": ["uganda", "Atlantis"], "who": "IDPs", "measure": "Flow"})
+    at.run()
+    assert at.multiselect(key="fig_where").value == ["UGA"] and at.multiselect(key="fig_who").value == ["idps"]
+    assert at.multiselect(key="fig_measure").value == ["flow"]
+    assert [w.value for w in at.warning] == ["There is no place 'Atlantis' in the data: it is left out of the filter."]
+    at.multiselect(key="fig_measure").set_value([]).run()
+    assert not at.warning  # said about the link, once
+
+
+def test_an_older_version_says_newer_data_exists_and_a_page_left_through_the_menu_comes_back_as_it_was(app_env):
+    from dashboards import imports
+    from dashboards.config import database_url
+    from dashboards.store import Store
+
+    from ..conftest import own_row_from_template
+
+    run_page(PAGE)
+    store = Store(database_url())
+    imports.apply(imports.check(own_row_from_template("figures"), "figures", store=store), store)
+    at = page_apptest(PAGE)
+    at.query_params.update({"version": "1", "date": "2025-03-01", "where": "BDI"})
+    at.run()
+    [notice] = [i.value for i in at.info if "Newer data exists" in i.value]
+    assert "(?date=2025-03-01&where=BDI)" in notice
+    # The menu's link carries no view, and Streamlit forgets a page's widgets while another page is shown: the
+    # page comes back as the reader left it (kept in the session), not on the latest data.
+    back = page_apptest(PAGE)
+    back.session_state["fig_date_kept"] = at.session_state["fig_date_kept"]
+    back.run()
+    assert back.date_input(key="fig_date").value == date(2025, 3, 1) and back.multiselect(key="fig_where").value == ["BDI"]
+    assert back.query_params["version"] in ("1", ["1"]) and not back.warning
