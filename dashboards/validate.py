@@ -266,8 +266,8 @@ def _typed_distinct(
         worded, word_of = _qualifier_in_number(text) if column.name == "figure" else (empty & False, None)
         return whole.round().astype("Int64"), [
             *ambiguous,
-            *([(worded, f"has words before its number: write the number alone here (e.g. 50000) and the words in "
-                        f"the figure_qualifier column, where {word_of} are read.")] if word_of else []),
+            *([(worded, f"gives the number with how the source qualifies it: write the number alone here (e.g. "
+                        f"50000) and the qualifier in the figure_qualifier column, where {word_of} are read.")] if word_of else []),
             (numbers.isna() & ~empty & ~unclear & ~worded,
              "is not a number: write digits only, e.g. 42000 (42 000, 42'000 and 42 000,00 are read too)."),
             (huge, f"is too large to be a number of people (the limit is {MAX_PEOPLE:,.0f}): check the cell."),
@@ -554,7 +554,8 @@ def known_spelling(typed: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
 
 
 def against_current(
-    table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset()
+    table: Table, typed: pd.DataFrame, current: pd.DataFrame | None, reported: set[tuple[int, str]] = frozenset(),
+    file_rows: pd.Series | None = None,
 ) -> list[Problem]:
     """Rules that need the data already stored or the file's other rows: unknown unmapped localities, jumps,
     sharp drops of a stock and falls of a count since a fixed date."""
@@ -572,7 +573,7 @@ def against_current(
             )
         problems += _moved_localities(typed, current, reported)
     if table.name == "figures" and len(typed):
-        problems += _series_changes(typed, current, reported)
+        problems += _series_changes(typed, current, reported, file_rows)
     return problems
 
 
@@ -595,7 +596,8 @@ def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reporte
     earlier date, stored or in the file (a file often brings a series' history), and where it came from.
 
     Arrays, one entry per such row: position (in typed), figure, day_before (days since 1970), figure_before,
-    in_file_before. Numbers only, in as few bytes as they need: a million-row file is checked in tens of MB.
+    in_file_before, position_before (in typed; -1 for a stored figure). Numbers only, in as few bytes as they
+    need: a million-row file is checked in tens of MB.
     """
     series = list(FIGURE_SERIES)
     usable = typed["figure"].notna() & typed["as_of"].notna() & ~_already(typed, reported, "figure", "as_of")
@@ -637,10 +639,12 @@ def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reporte
     keep = fresh & has_prior
     prior = prior[keep]
     return {"position": position[keep], "figure": figures[keep], "day_before": day[last][prior],
-            "figure_before": figures[last][prior], "in_file_before": in_file[last][prior]}
+            "figure_before": figures[last][prior], "in_file_before": in_file[last][prior],
+            "position_before": position[last][prior]}
 
 
-def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported) -> list[Problem]:
+def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported,
+                    file_rows: pd.Series | None = None) -> list[Problem]:
     """Warnings for a figure far from its series' previous one: ten times more, a stock halved, a count since a
     fixed date that fell. Worded for the rows warned only: a big file can bring a warning on most of its rows."""
     found = _previous_figures(typed, current, reported)
@@ -659,7 +663,7 @@ def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported)
          "is less than half the series' previous stock ({was} on {on}, {where}): check it is the same population "
          "and area."),
         (counted & (now < before),
-         "is lower than the {was} counted since {since} as of {on}{earlier}: a count since a fixed date should not "
+         "is lower than the {was} counted since {since} as of {on} ({where}): a count since a fixed date should not "
          "fall; check the start date or the figure."),
     ]
     problems: list[Problem] = []
@@ -670,12 +674,14 @@ def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported)
         on = np.datetime_as_string(found["day_before"][hit].astype("datetime64[D]")).tolist()
         since = (np.datetime_as_string(typed["period_start"].to_numpy(dtype="datetime64[D]")[at[hit]]).tolist()
                  if "{since}" in wording else [""] * len(rows))
-        for row, value, was, day, start, in_file in zip(rows, found["figure"][hit].tolist(),
-                                                        found["figure_before"][hit].tolist(), on, since,
-                                                        found["in_file_before"][hit].tolist()):
-            text = wording.format(was=f"{was:,}", on=day, since=start,
-                                  where="earlier in this file" if in_file else "stored",
-                                  earlier=" earlier in this file" if in_file else "")
+        # Where the previous figure is: stored, or the row of this file that gives it (by date before, it may
+        # stand anywhere in the file).
+        before = found["position_before"][hit]
+        where = ["stored" if at_ < 0 else f"row {int(file_rows.iat[at_]) if file_rows is not None else at_} of this file"
+                 for at_ in before.tolist()]
+        for row, value, was, day, start, place in zip(rows, found["figure"][hit].tolist(),
+                                                      found["figure_before"][hit].tolist(), on, since, where):
+            text = wording.format(was=f"{was:,}", on=day, since=start, where=place)
             problems.append(Problem(int(row), "figure", str(value), text, "warning"))
     return problems
 
@@ -753,14 +759,21 @@ def option_problems(table: Table, options) -> list[Problem]:
 def as_headed(problems: list[Problem], column_map: dict[str, str]) -> list[Problem]:
     """Each problem's column as the file's header names it, the template's name beside it where they differ.
 
-    An editor looks for 'qualificatif' in their file, not for 'figure_qualifier'. A column filled from
-    several of the file's columns (a wide UNHCR file's figures) keeps the template's name alone.
+    An editor looks for 'qualificatif' in their file, not for 'figure_qualifier'; a message naming another
+    column does so too. A column filled from several of the file's columns (a wide UNHCR file's figures)
+    keeps the template's name alone.
     """
     headers: dict[str, list[str]] = {}
     for header, name in column_map.items():
         headers.setdefault(name, []).append(header)
     named = {name: f"{found[0]} ({name})" for name, found in headers.items() if len(found) == 1 and found[0] != name}
-    return [replace(p, column=named[p.column]) if p.column in named else p for p in problems]
+
+    def headed(message: str) -> str:  # "the figure_qualifier column" is "the qualificatif (figure_qualifier) column"
+        for name, shown in named.items():
+            message = message.replace(f"the {name} column", f"the {shown} column")
+        return message
+
+    return [replace(p, column=named.get(p.column, p.column), message=headed(p.message)) for p in problems]
 
 
 def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame | None = None) -> Validated:
@@ -790,7 +803,7 @@ def validate(parsed: Parsed, *, today: date | None = None, current: pd.DataFrame
     duplicate_problems, repeats = _duplicate_problems(table, typed, raw[ROW], in_error)
     problems += duplicate_problems
     reported = {(p.row, p.column) for p in problems if p.row is not None}  # cross-field ones too
-    problems += _as_written(raw, against_current(table, typed, current, reported))
+    problems += _as_written(raw, against_current(table, typed, current, reported, raw[ROW]))
 
     bad = pd.Index(sorted({p.row for p in errors(problems) if p.row is not None}))
     keep = ~typed.index.isin(bad) & ~typed.index.isin(repeats)

@@ -136,9 +136,15 @@ def test_a_count_written_with_its_qualifier_says_where_the_words_go():
     result = check(FIGURES, FIGURES_HEADER, *rows)
     assert located(result) == {(2, "figure", "plus de 50 000"), (3, "figure", "~42000"), (4, "figure", "many")}
     worded, plain = [p for p in result.problems if p.row in (2, 3)], [p for p in result.problems if p.row == 4]
-    assert all(p.message.startswith("has words before its number: write the number alone here (e.g. 50000) and the "
-                                    "words in the figure_qualifier column") for p in worded)
+    assert all(p.message.startswith("gives the number with how the source qualifies it: write the number alone here "
+                                    "(e.g. 50000) and the qualifier in the figure_qualifier column") for p in worded)
     assert plain[0].message.startswith("is not a number")
+    # In a file of its own headings, the message names the qualifier column as the file heads it.
+    french = check(FIGURES, FIGURES_HEADER.replace(",figure,", ",chiffre,qualificatif,"),
+                   rows[0].replace('"plus de 50 000",', '"plus de 50 000",,'))
+    [problem] = french.problems
+    assert problem.column == "chiffre (figure)"
+    assert "the qualifier in the qualificatif (figure_qualifier) column" in problem.message
 
 
 def test_control_coordinates_must_come_in_pairs_and_within_range():
@@ -253,7 +259,7 @@ def test_a_count_since_a_fixed_date_lower_than_the_stored_one_is_a_warning_sayin
                    current=current)
     assert result.ok and len(result.frame) == 2
     assert [(p.row, p.column, p.value, p.severity, p.message) for p in result.problems] == [
-        (2, "figure", "60000", "warning", "is lower than the 61,000 counted since 2025-01-01 as of 2025-03-04: a count "
+        (2, "figure", "60000", "warning", "is lower than the 61,000 counted since 2025-01-01 as of 2025-03-04 (stored): a count "
                                           "since a fixed date should not fall; check the start date or the figure.")]
 
 
@@ -267,15 +273,16 @@ def test_a_figure_is_compared_with_its_series_previous_one_in_the_file_as_well_a
     assert [(p.row, p.value, p.severity, p.message) for p in result.problems] == [
         (2, "1000", "warning", "is more than 10 times the series' previous figure (50 on 2025-01-15, stored): check "
                                "for an extra digit or a different definition."),
-        (3, "500000", "warning", "is more than 10 times the series' previous figure (1,000 on 2025-01-31, earlier in "
+        (3, "500000", "warning", "is more than 10 times the series' previous figure (1,000 on 2025-01-31, row 2 of "
                                  "this file): check for an extra digit or a different definition."),
-        (4, "20000", "warning", "is less than half the series' previous stock (500,000 on 2025-02-28, earlier in this "
+        (4, "20000", "warning", "is less than half the series' previous stock (500,000 on 2025-02-28, row 3 of this "
                                 "file): check it is the same population and area."),
     ]
     # Rows in any order: the previous figure is the one dated before, wherever the row stands in the file.
     backwards = check(FIGURES, FIGURES_HEADER, stock.format(day="2025-03-31", figure=20000),
                       stock.format(day="2025-02-28", figure=500000))
     assert [(p.row, p.value) for p in backwards.problems] == [(2, "20000")]
+    assert "(500,000 on 2025-02-28, row 3 of this file)" in backwards.problems[0].message  # below it, dated before
     # Rows stored already are not warned about again (re-uploading a version or a feed's whole history).
     history = [stock.format(day=d, figure=f) for d, f in (("2025-01-31", 1000), ("2025-02-28", 500000))]
     stored = frame(FIGURES, "\n".join([FIGURES_HEADER, *history]) + "\n")
