@@ -114,7 +114,8 @@ def position_of(lat: float, lon: float, zoom: int) -> tuple[tuple[float, float] 
 
 
 def _first(params: dict[str, list[str]], key: str) -> str | None:
-    values = params.get(key) or []
+    """A parameter's first value; None when it is absent or empty (?date= names no date: the default holds)."""
+    values = [v for v in params.get(key) or [] if v.strip()]
     return values[0] if values else None
 
 

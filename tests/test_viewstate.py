@@ -10,6 +10,11 @@ def test_valid_parameters_set_the_view():
     assert (v.version, v.on, v.layers, v.notices) == (2, date(2025, 1, 28), ("control", "idps"), [])
 
 
+def test_an_empty_parameter_is_as_if_absent():
+    state = parse({"date": [""], "version": [" "], "focus": [""]}, versions=[1, 2], span=SPAN)
+    assert (state.on, state.version, state.focus, state.notices) == (SPAN[1], None, None, [])
+
+
 def test_each_invalid_parameter_falls_back_to_its_default_with_a_notice():
     v = parse({"version": ["7"], "date": ["2030-01-01"], "layers": ["bogus"]}, versions=[1, 2], span=SPAN)
     assert (v.version, v.on, v.layers) == (None, SPAN[1], ("control", "flows", "idps"))

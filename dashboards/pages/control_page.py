@@ -41,6 +41,9 @@ def render() -> None:
     )
     if chosen:
         state = state[state["province"].isin(chosen)]
+    if state.empty:
+        st.info(f"No locality{' in these provinces' if chosen else ''} has a recorded event on or before "
+                f"{t.fmt_date(on)}: choose a later date{' or another province' if chosen else ''}.")
     st.dataframe(
         tables.control_display(state),
         hide_index=True,
@@ -73,6 +76,8 @@ def render() -> None:
         column_config={"Link": st.column_config.LinkColumn(display_text="source")},
         key="events_table",
     )
+    if events.empty:
+        return
     st.download_button(
         "Download these events as CSV",
         tables.to_csv_bytes(events[CONTROL.names], CONTROL),

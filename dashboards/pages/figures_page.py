@@ -64,7 +64,8 @@ def render() -> None:
     # Newest first, in the table and in the download alike.
     shown = shown.sort_values(["as_of", "destination_country"], ascending=[False, True], kind="stable")
     if shown.empty:
-        st.info("No figures match these filters: remove one to see more.")
+        st.info(f"No figures reported up to {t.fmt_date(on)} match these filters: choose a later date or remove a "
+                "filter to see more.")
         return
     st.dataframe(
         tables.figures_display(shown, names),

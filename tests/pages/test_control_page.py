@@ -64,3 +64,12 @@ def test_a_link_with_a_date_outside_the_data_or_an_unknown_version_says_so_and_s
     assert "no data version '999'" in notices and "2031-01-01 is outside the data" in notices
     assert "There is no province 'Atlantis' in the data" in notices
     assert "province" not in at.query_params and "version" not in at.query_params
+
+
+def test_a_date_before_any_event_of_the_provinces_says_so_and_offers_no_empty_download(app_env):
+    at = page_apptest(PAGE)
+    at.query_params.update({"date": "2022-06-13", "province": "South Kivu"})
+    at.run()
+    assert [i.value for i in at.info] == ["No locality in these provinces has a recorded event on or before 13 Jun 2022: "
+                                          "choose a later date or another province."]
+    assert not at.get("download_button")

@@ -45,7 +45,8 @@ def test_filters_that_match_nothing_say_so_instead_of_an_empty_grid(app_env):
     at = run_page(PAGE)
     at.multiselect(key="fig_where").set_value(["BDI"]).run()
     at.multiselect(key="fig_who").set_value(["idps"]).run()
-    assert [i.value for i in at.info] == ["No figures match these filters: remove one to see more."]
+    assert [i.value for i in at.info] == ["No figures reported up to 23 Dec 2025 match these filters: choose a later date "
+                                          "or remove a filter to see more."]
     assert not at.dataframe and not at.get("download_button")
 
 
