@@ -129,11 +129,14 @@ def parse_numbers(raw: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
 
 
 def _qualifier_in_number(text: pd.Series) -> tuple[pd.Series, str]:
-    """Counts written with how the source qualifies them ('plus de 50 000', '~42000', '>10,000'), and the words
-    the figure_qualifier column reads, in words, to say so."""
+    """Counts written with how the source qualifies them ('plus de 50 000', '~42000', '50 000 environ', '50000+'),
+    and the words the figure_qualifier column reads, in words, to say so."""
     said = {*VALUE_SYNONYMS["figure_qualifier"], *QUALIFIER_WORDS, *QUALIFIER_WORDS.values()}
     words = sorted((w.replace("_", " ") for w in said), key=len, reverse=True)
-    pattern = "(" + "|".join(re.escape(w) for w in words) + r")\s*[0-9][0-9 ,.'\u00a0\u202f]*"
+    said_as = "(" + "|".join(re.escape(w) for w in words) + ")"
+    number = r"[0-9][0-9 ,.'\u00a0\u202f]*"
+    # Before the number ('plus de 50 000', '~42000'), or after it ('50 000 environ', '50000+').
+    pattern = rf"{said_as}\s*{number}|(?:{number})?[0-9]\s*({said_as}|\+)"
     lowered = text.str.lower().str.replace(f"[{APOSTROPHES}]", "'", regex=True)
     worded = lowered.str.fullmatch(pattern).fillna(False).astype(bool)
     return worded, "'plus de', 'more than', '>', 'environ', '~' and the like"

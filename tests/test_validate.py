@@ -132,10 +132,12 @@ def test_spaces_in_a_count_only_group_thousands_and_a_comma_that_groups_nothing_
 
 def test_a_count_written_with_its_qualifier_says_where_the_words_go():
     rows = [GOOD.replace("42000", '"plus de 50 000"'), GOOD.replace("42000", "~42000").replace("-21", "-20"),
-            GOOD.replace("42000", "many").replace("-21", "-19")]
+            GOOD.replace("42000", "many").replace("-21", "-19"), GOOD.replace("42000", '"50 000 environ"').replace("-21", "-18"),
+            GOOD.replace("42000", "50000+").replace("-21", "-17")]
     result = check(FIGURES, FIGURES_HEADER, *rows)
-    assert located(result) == {(2, "figure", "plus de 50 000"), (3, "figure", "~42000"), (4, "figure", "many")}
-    worded, plain = [p for p in result.problems if p.row in (2, 3)], [p for p in result.problems if p.row == 4]
+    assert located(result) == {(2, "figure", "plus de 50 000"), (3, "figure", "~42000"), (4, "figure", "many"),
+                               (5, "figure", "50 000 environ"), (6, "figure", "50000+")}
+    worded, plain = [p for p in result.problems if p.row != 4], [p for p in result.problems if p.row == 4]
     assert all(p.message.startswith("gives the number with how the source qualifies it: write the number alone here "
                                     "(e.g. 50000) and the qualifier in the figure_qualifier column") for p in worded)
     assert plain[0].message.startswith("is not a number")

@@ -82,6 +82,6 @@ def render() -> None:
     st.download_button(
         "Download these rows as CSV",
         tables.to_csv_bytes(shown[FIGURES.names], FIGURES),
-        file_name=f"displacement-figures-v{snap.version}.csv",
+        file_name=f"displacement-figures-{on.isoformat()}-v{snap.version}.csv",
         mime="text/csv",
     )
