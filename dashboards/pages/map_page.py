@@ -329,9 +329,12 @@ def render() -> None:
         newer.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
                    f"[open the same view on the latest data]({link})")
 
+    # The same date (and pinned version) as tables; relative links, so that they work under any base path.
+    same = urlencode({**({"version": str(view.version)} if view.version else {}), "date": on.isoformat()})
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'. Line widths compare "
-               "the figures on the map for this date, not across dates.")
+               f"the figures on the map for this date, not across dates. As tables: [the figures reported up to this "
+               f"date](figures?{same}), [who controlled each locality on it](control?{same}).")
     age = viewstate.data_age_notice(span[1], date.today())
     if age and on == span[1]:
         st.info(age)

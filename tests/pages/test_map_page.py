@@ -138,6 +138,15 @@ def test_changing_the_date_updates_the_address_and_keeps_the_map_mounted(app_env
     assert after["feature_group"] != before["feature_group"]
 
 
+def test_the_caption_links_to_the_tables_for_the_same_date_and_version(app_env):
+    at = map_apptest()
+    at.query_params.update({"date": "2025-02-21", "version": "1"})
+    at.run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Situation on 21 Feb 2025"))
+    assert "[the figures reported up to this date](figures?version=1&date=2025-02-21)" in caption
+    assert "[who controlled each locality on it](control?version=1&date=2025-02-21)" in caption
+
+
 def test_focusing_on_a_country_centres_the_map_without_changing_the_base_map(app_env):
     at = map_apptest()
     at.query_params["focus"] = "BDI"
