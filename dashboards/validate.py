@@ -599,7 +599,7 @@ def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reporte
     earlier date, stored or in the file (a file often brings a series' history), and where it came from.
 
     Arrays, one entry per such row: position (in typed), figure, day_before (days since 1970), figure_before,
-    in_file_before, position_before (in typed; -1 for a stored figure). Numbers only, in as few bytes as they
+    position_before (in typed; -1 for a stored figure). Numbers only, in as few bytes as they
     need: a million-row file is checked in tens of MB.
     """
     series = list(FIGURE_SERIES)
@@ -642,8 +642,7 @@ def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reporte
     keep = fresh & has_prior
     prior = prior[keep]
     return {"position": position[keep], "figure": figures[keep], "day_before": day[last][prior],
-            "figure_before": figures[last][prior], "in_file_before": in_file[last][prior],
-            "position_before": position[last][prior]}
+            "figure_before": figures[last][prior], "position_before": position[last][prior]}
 
 
 def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported,
@@ -679,9 +678,8 @@ def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported,
                  if "{since}" in wording else [""] * len(rows))
         # Where the previous figure is: stored, or the row of this file that gives it (by date before, it may
         # stand anywhere in the file).
-        before = found["position_before"][hit]
-        where = ["stored" if at_ < 0 else f"row {int(file_rows.iat[at_]) if file_rows is not None else at_} of this file"
-                 for at_ in before.tolist()]
+        where = ["stored" if at_ < 0 else f"row {int(file_rows.iat[at_]) if file_rows is not None else at_} of "
+                 "this file" for at_ in found["position_before"][hit].tolist()]
         for row, value, was, day, start, place in zip(rows, found["figure"][hit].tolist(),
                                                       found["figure_before"][hit].tolist(), on, since, where):
             text = wording.format(was=f"{was:,}", on=day, since=start, where=place)
