@@ -131,6 +131,12 @@ def query(state: ViewState, version: int | None) -> dict[str, str | list[str]]:
     }
 
 
+def table_query(version: int | None, on: date, choices: dict[str, list[str]]) -> dict[str, str | list[str]]:
+    """The query parameters of a table page's view (version only when pinned; lists of choices not empty)."""
+    return {**({"version": str(version)} if version else {}), "date": on.isoformat(),
+            **{param: list(chosen) for param, chosen in choices.items() if chosen}}
+
+
 def share_url(base: str, state: ViewState, version: int) -> str:
     """The link that reproduces this view for someone else, pinned to the version on screen."""
     return f"{base.rstrip('/')}/?{urlencode(query(state, version), doseq=True)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import viewmodel as vm
+from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import CONTROL
@@ -32,7 +33,7 @@ def render() -> None:
         st.warning(unknown)
     chosen = where.multiselect("Province", provinces, key="ctl_province", placeholder="All provinces")
     set_address("ctl_date", version, on, {"province": chosen})
-    newer_data(version, current.version, on, {"province": chosen})
+    newer_data(version, current.version, viewstate.table_query(None, on, {"province": chosen}))
     st.caption(
         f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
         "on or before that date. 'Since' is the first event of the controller's unbroken run up to then. Claims "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import FIGURES, MEASURES, POPULATION_TYPES
@@ -53,7 +54,7 @@ def render() -> None:
     measure = c3.multiselect("Stock or flow", MEASURES, key="fig_measure", placeholder="Both")
     chosen = {"where": where, "who": who, "measure": measure}
     set_address("fig_date", version, on, chosen)
-    newer_data(version, current.version, on, chosen)
+    newer_data(version, current.version, viewstate.table_query(None, on, chosen))
     shown = figures[figures["as_of"].dt.date <= on]
     if where:
         shown = shown[shown["destination_country"].isin(where)]

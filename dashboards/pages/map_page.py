@@ -18,7 +18,7 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import get_boundaries, get_store, snapshot, tables
+from .state import get_boundaries, get_store, newer_data, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",
@@ -323,14 +323,11 @@ def render() -> None:
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
     center, zoom = _position(view, shown_view.component, focus_changed)
     st.query_params.from_dict(viewstate.query(view, view.version))
-    if view.version and latest and view.version < latest:
-        # The same date, layers, focus and position, on the latest data (no version in the link).
-        link = "?" + urlencode(viewstate.query(view, None), doseq=True)
-        newer.info(f"This link shows data version {view.version}. Newer data exists (version {latest}): "
-                   f"[open the same view on the latest data]({link})")
+    # The same date, layers, focus and position, on the latest data (no version in the link).
+    newer_data(view.version, latest, viewstate.query(view, None), where=newer)
 
     # The same date (and pinned version) as tables; relative links, so that they work under any base path.
-    same = urlencode({**({"version": str(view.version)} if view.version else {}), "date": on.isoformat()})
+    same = urlencode(viewstate.table_query(view.version, on, {}))
     st.caption(f"Situation on {t.fmt_date(on)}, data version {snap.version}. Figures and control states "
                f"more than 30 days older than this date are marked '{maps.STALE_NOTE}'. Line widths compare "
                f"the figures on the map for this date, not across dates. As tables: [the figures reported up to this "

@@ -153,8 +153,7 @@ def known_choices(key: str, options, label=str, what: str = "choice") -> str | N
 def set_address(date_key: str, version: int | None, on, choices: dict[str, list[str]]) -> None:
     """The address holds the view (version when pinned, the date, each list of choices not empty), and the
     session keeps it for the reader's next visit to the page."""
-    st.query_params.from_dict({**({"version": str(version)} if version else {}), "date": on.isoformat(),
-                               **{param: list(chosen) for param, chosen in choices.items() if chosen}})
+    st.query_params.from_dict(viewstate.table_query(version, on, choices))
     st.session_state[f"{date_key}_kept"] = {"version": version, "on": on,
                                             "choices": {param: list(chosen) for param, chosen in choices.items()}}
 
@@ -164,9 +163,10 @@ def pin_hint(version: int | None, shown: int) -> str:
     return "" if version else f" (add &version={shown} to it to keep showing this version)"
 
 
-def newer_data(version: int | None, latest: int | None, on, choices: dict[str, list[str]]) -> None:
-    """On a page pinned to an older version: say that newer data exists, with a link to the same view on it."""
+def newer_data(version: int | None, latest: int | None, unpinned: dict, where=st) -> None:
+    """On a page pinned to an older version: say that newer data exists, with a link to the same view on it
+    (unpinned: the view's query parameters without the version)."""
     if version and latest and version < latest:
-        link = "?" + urlencode({"date": on.isoformat(), **{p: list(c) for p, c in choices.items() if c}}, doseq=True)
-        st.info(f"This link shows data version {version}. Newer data exists (version {latest}): "
-                f"[open the same view on the latest data]({link})")
+        link = "?" + urlencode(unpinned, doseq=True)
+        where.info(f"This link shows data version {version}. Newer data exists (version {latest}): "
+                   f"[open the same view on the latest data]({link})")
