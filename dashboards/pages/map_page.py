@@ -18,7 +18,7 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import get_boundaries, get_store, newer_data, snapshot, tables
+from .state import get_boundaries, get_store, history_navigation, newer_data, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",
@@ -180,15 +180,16 @@ def _focus_point(focus: str | None) -> tuple[float, float] | None:
     return boundaries.country_anchor(focus) or boundaries.province_anchor(focus)
 
 
-def _position(view: viewstate.ViewState, args: dict, focus_changed: bool):
+def _position(view: viewstate.ViewState, args: dict, focus_changed: bool, restored: bool = False):
     """Where the map should be (centre, zoom) for the component, keeping view.center/zoom, which the address
     holds, in step with it. None, None leaves the map where it is.
 
     A new focus moves the map to that place (or back to the whole region); otherwise the reader's last pan or
     zoom, as the component reports it, is kept; a position from the link applies until the reader moves.
+    restored: the view was read from the address Back or Forward went to: the map goes where it says.
     """
     moved = reported_position(args, st.session_state)
-    center, zoom = _wanted_position(view, moved, focus_changed)
+    center, zoom = _wanted_position(view, moved, focus_changed, restored)
     there = moved is not None and center is not None and _near(moved, (center, zoom))
     if there and "map_sent" in st.session_state:
         # The reader put the map there: the component gets the position it was last sent, unchanged, so it
@@ -207,9 +208,15 @@ def _position(view: viewstate.ViewState, args: dict, focus_changed: bool):
     return center, zoom
 
 
-def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool):
+def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool, restored: bool):
     fresh = moved is not None and moved != st.session_state.get("map_position_seen")
     st.session_state["map_position_seen"] = moved  # each report is taken once: an old one never pulls back
+    if restored:  # the reader's position now is what Back leaves: the address's, or its focus, or the region
+        st.session_state.pop("map_target", None)
+        if view.center and view.zoom:
+            return view.center, view.zoom
+        point = _focus_point(view.focus)
+        return (point, FOCUS_ZOOM) if point else (maps.CENTER, maps.ZOOM)
     if fresh and st.session_state.get("map_target"):
         target = st.session_state.pop("map_target")
         fresh = _near(moved, target)  # one report that is not where the map was sent is from before it moved
@@ -231,9 +238,12 @@ def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool):
 
 
 def _near(reported, target) -> bool:
+    """The same zoom, and centres less than a pixel and a half apart: the map moves its centre to whole pixels,
+    so a map sent somewhere reports a centre up to a pixel off (a pixel at zoom 6 is about 0.02 degrees)."""
     (lat, lon), zoom = reported
     (lat2, lon2), zoom2 = target
-    return zoom == zoom2 and abs(lat - lat2) < 1e-3 and abs(lon - lon2) < 1e-3
+    within = 1.5 * 360 / (256 * 2**zoom)  # degrees of longitude per pixel, times 1.5 (of latitude: fewer)
+    return zoom == zoom2 and abs(lat - lat2) < within and abs(lon - lon2) < within
 
 
 def _typed_key(drawn: date) -> str:
@@ -254,9 +264,11 @@ def _take_typed_date(shown: date) -> None:
         st.session_state["date"] = typed
 
 
-def _view_state(span) -> viewstate.ViewState:
-    """The view from the URL on a session's first run, then from the widgets; the URL follows every change."""
-    if "view" not in st.session_state:
+def _view_state(span) -> tuple[viewstate.ViewState, bool]:
+    """The view from the URL on a session's first run, then from the widgets; the URL follows every change.
+    After Back or Forward, the view is the URL's again (and the second value is True): the widgets take it up."""
+    restored = history_navigation(written_with="layers")
+    if "view" not in st.session_state or restored:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
         places = _focus_places()
@@ -271,9 +283,9 @@ def _view_state(span) -> viewstate.ViewState:
     # Streamlit forgets a widget's value while another page is shown: back on the map, the widgets
     # take up the view the reader left (or the URL's, on the first run) instead of their defaults.
     for key, value in (("date", view.on), ("layers", list(view.layers)), ("focus", view.focus)):
-        if key not in st.session_state:
+        if key not in st.session_state or restored:
             st.session_state[key] = value
-    return view
+    return view, restored
 
 
 def render() -> None:
@@ -284,8 +296,9 @@ def render() -> None:
     if span is None:
         st.info("There is no data yet.")
         return
-    view = _view_state(span)
-    _take_typed_date(view.on)
+    view, restored = _view_state(span)
+    if not restored:  # the browser sends the field's date as it was before Back: not a date typed
+        _take_typed_date(view.on)
     snap = snapshot(view.version) if view.version else current
     span = snap.span or span
     names = get_boundaries().country_names()
@@ -321,7 +334,7 @@ def render() -> None:
     focus_changed = focus != view.focus
     view.on, view.layers, view.focus = on, layers, focus
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
-    center, zoom = _position(view, shown_view.component, focus_changed)
+    center, zoom = _position(view, shown_view.component, focus_changed, restored)
     st.query_params.from_dict(viewstate.query(view, view.version))
     # The same date, layers, focus and position, on the latest data (no version in the link).
     newer_data(view.version, latest, viewstate.query(view, None), where=newer)

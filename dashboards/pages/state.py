@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..config import cannot_open, database_url
 from ..geo import Boundaries, load_boundaries
@@ -101,17 +102,31 @@ def snapshot(version: int | None = None) -> Snapshot:
     return Snapshot(version, figures, control, date_span(store.url, version))
 
 
+def history_navigation(written_with: str) -> bool:
+    """True on a run that the browser's Back or Forward button started, to an address that this page wrote (it
+    holds the parameter written_with, which the page always writes): it names the view to show.
+
+    Each change of view adds an entry to the browser's history. Without this, the page would put the view on
+    screen back into the address, and Back would seem to do nothing. Other entries (the address first opened,
+    or one that Streamlit made while changing pages, which can hold another page's parameters) leave the view
+    as it is.
+    """
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False) and written_with in st.query_params)
+
+
 def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int | None, list[str]]:
-    """A table page's view on each visit's first run: the data version (None: the current one) and, into the
-    widgets' state, the date (under date_key) and each list of choices (address parameter -> widget key). From
-    the address when it names a view (a link), else as the reader left the page earlier in the session. Returns
-    the version and a notice for each parameter that cannot be shown as it is.
+    """A table page's view on each visit's first run, and after Back or Forward: the data version (None: the
+    current one) and, into the widgets' state, the date (under date_key) and each list of choices (address
+    parameter -> widget key). From the address when it names a view (a link, or the history entry Back went to),
+    else as the reader left the page earlier in the session. Returns the version and a notice for each
+    parameter that cannot be shown as it is.
 
     Streamlit drops a page's widgets when another page is shown: the date widget's state missing is the sign of
     a visit's first run. From then on the widgets hold the view, and set_address() writes it back and keeps it.
     """
     version_key, kept_key = f"{date_key}_version", f"{date_key}_kept"
-    if date_key in st.session_state:
+    if date_key in st.session_state and not history_navigation(written_with="date"):
         return st.session_state.get(version_key), []
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     kept = st.session_state.get(kept_key)
