@@ -129,8 +129,9 @@ def render() -> None:
             st.success(st.session_state["imported"])
         return
     data = upload.getvalue()
-    mode = st.radio("Import mode", ["merge", "replace"], horizontal=True, key="mode",
-                    format_func={"merge": "Merge with the current data", "replace": "Replace everything"}.get)
+    mode_slot = st.empty()  # emptied when the file cannot be read: there is nothing to choose a mode for
+    mode = mode_slot.radio("Import mode", ["merge", "replace"], horizontal=True, key="mode",
+                           format_func={"merge": "Merge with the current data", "replace": "Replace everything"}.get)
     fingerprint = hashlib.sha256(data + repr((kind, options, mode)).encode()).hexdigest()
     if st.session_state.get("checked_key") != fingerprint:
         bar = st.progress(0.0, text=f"{upload.name}: starting")
@@ -140,6 +141,7 @@ def render() -> None:
                                     progress=_progress_to(bar, upload.name))
         except UnreadableFile as exc:
             bar.empty()
+            mode_slot.empty()
             st.error(t.md(exc))
             return
         except Exception:  # a fault of ours, not of the file: a sentence for the editor, the details in the log

@@ -165,3 +165,19 @@ def test_a_cell_written_as_markdown_shows_as_written_in_the_problems(watched, ed
     caption.wait_for(timeout=30_000)
     assert "[Publisher](http://evil.example) → source_org" in caption.inner_text().replace(WORD_JOINER, "")
     assert caption.locator("a").count() == 0
+
+
+def test_a_file_that_cannot_be_read_gets_one_sentence_and_no_import_controls(watched, editor_app, tmp_path):
+    page = watched.page
+    sign_in(page, editor_app)
+    workbook = tmp_path / "figures.csv"  # an Excel workbook saved under a .csv name
+    workbook.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+    page.locator('input[type="file"]').set_input_files(str(workbook))
+    error = page.locator('[data-testid="stAlertContentError"]')
+    error.wait_for(timeout=30_000)
+    assert "Excel" in error.inner_text() or "ZIP" in error.inner_text(), error.inner_text()
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("Import mode").count() == 0  # nothing to choose for a file that cannot be read
+    assert page.get_by_role("button", name="Import as a new version").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
