@@ -18,7 +18,7 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import get_boundaries, get_store, history_navigation, newer_data, snapshot, tables
+from .state import get_boundaries, get_store, history_navigation, last_shown, newer_data, shown_on, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",
@@ -268,8 +268,12 @@ def _view_state(span) -> tuple[viewstate.ViewState, bool]:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change.
     After Back or Forward, the view is the URL's again (and the second value is True): the widgets take it up."""
     restored = history_navigation(written_with="layers")
+    shown = last_shown()
     if "view" not in st.session_state or restored:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
+        if not params and shown:  # opened from the menu after a table page: the date shown there
+            params = viewstate.table_query(shown["version"], shown["on"], {})
+            params = {k: [v] for k, v in params.items()}
         versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
         places = _focus_places()
         first = viewstate.parse(params, versions=versions, span=span, places=places)
@@ -280,6 +284,10 @@ def _view_state(span) -> tuple[viewstate.ViewState, bool]:
                                     span=pinned.span or span, places=places)
         st.session_state["view"] = first
     view = st.session_state["view"]
+    if "date" not in st.session_state and not restored and shown and not st.query_params.get("date"):
+        # Back on the map from the menu: the date (and data version) the reader last looked at, on a table page
+        # perhaps; layers, focus and position as the reader left them.
+        view.version, view.on = shown["version"], shown["on"]
     # Streamlit forgets a widget's value while another page is shown: back on the map, the widgets
     # take up the view the reader left (or the URL's, on the first run) instead of their defaults.
     for key, value in (("date", view.on), ("layers", list(view.layers)), ("focus", view.focus)):
@@ -336,6 +344,7 @@ def render() -> None:
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
     center, zoom = _position(view, shown_view.component, focus_changed, restored)
     st.query_params.from_dict(viewstate.query(view, view.version))
+    shown_on(view.version, on)
     # The same date, layers, focus and position, on the latest data (no version in the link).
     newer_data(view.version, latest, viewstate.query(view, None), where=newer)
 

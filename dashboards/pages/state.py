@@ -129,12 +129,14 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     if date_key in st.session_state and not history_navigation(written_with="date"):
         return st.session_state.get(version_key), []
     params = {k: st.query_params.get_all(k) for k in st.query_params}
-    kept = st.session_state.get(kept_key)
-    if kept and not params:  # back through the menu, whose links carry no view: the page as it was left
-        st.session_state[version_key], st.session_state[date_key] = kept["version"], kept["on"]
+    kept, shown = st.session_state.get(kept_key), st.session_state.get(SHOWN)
+    if not params and (kept or shown):  # through the menu, whose links carry no view
+        # The filters as the reader left this page; the date and data version last shown on any page.
+        version, on = (shown or kept)["version"], (shown or kept)["on"]
+        st.session_state[version_key], st.session_state[date_key] = version, on
         for param, key in choices.items():
-            st.session_state[key] = list(kept["choices"].get(param, []))
-        return kept["version"], []
+            st.session_state[key] = list((kept or {}).get("choices", {}).get(param, []))
+        return version, []
     versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
     wanted = {k: params[k] for k in ("version", "date") if k in params}
     view = viewstate.parse(wanted, versions=versions, span=span)
@@ -167,10 +169,26 @@ def known_choices(key: str, options, label=str, what: str = "choice") -> str | N
 
 def set_address(date_key: str, version: int | None, on, choices: dict[str, list[str]]) -> None:
     """The address holds the view (version when pinned, the date, each list of choices not empty), and the
-    session keeps it for the reader's next visit to the page."""
+    session keeps it for the reader's next visit to the page, and its date for the next page opened."""
     st.query_params.from_dict(viewstate.table_query(version, on, choices))
     st.session_state[f"{date_key}_kept"] = {"version": version, "on": on,
                                             "choices": {param: list(chosen) for param, chosen in choices.items()}}
+    shown_on(version, on)
+
+
+# The date and data version on screen, shared by the map and the table pages: a page opened from the menu shows
+# the date the reader was looking at on the page before (its filters, layers and map position stay its own).
+SHOWN = "shown_on"
+
+
+def shown_on(version: int | None, on) -> None:
+    """Keep the date (and the pinned data version, None for the latest) now on screen, for the next page."""
+    st.session_state[SHOWN] = {"version": version, "on": on}
+
+
+def last_shown() -> dict | None:
+    """The date and pinned version last shown on any page in this session ({"version", "on"}), or None."""
+    return st.session_state.get(SHOWN)
 
 
 def pin_hint(version: int | None, shown: int) -> str:

@@ -458,6 +458,36 @@ def test_back_on_a_table_page_undoes_its_last_change_then_returns_to_the_map_as_
     assert not watched.errors
 
 
+def test_a_page_opened_from_the_menu_shows_the_date_of_the_page_before(watched, app_url):
+    page = watched.page
+    page.goto(f"{app_url}/?date=2025-02-21&layers=control")
+    page.get_by_role("slider").first.wait_for(timeout=30_000)
+    settled(page)
+    field = "() => [...document.querySelectorAll('[role=spinbutton]')].map(s => s.textContent).join('-')"
+    menu(page, "Control").click()
+    page.get_by_role("heading", name="Territorial control").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => ({field})() === '2025-02-21'", timeout=15_000)
+    page.get_by_role("spinbutton", name="year, Control on").click()
+    page.keyboard.type("20250127")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.wait_for_function("() => location.search.includes('date=2025-01-27')", timeout=15_000)
+    settled(page)
+    menu(page, "Figures").click()
+    page.get_by_role("heading", name="Displacement figures").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => ({field})() === '2025-01-27'", timeout=15_000)
+    settled(page)
+    assert "date=2025-01-27" in page.evaluate("location.search")
+    menu(page, "Map").click()
+    slider = page.get_by_role("slider").first
+    slider.wait_for(timeout=30_000)
+    settled(page)
+    assert slider.get_attribute("aria-valuetext") == "27 Jan 2025"  # the date, from the table pages
+    search = page.evaluate("location.search")
+    assert "date=2025-01-27" in search and "layers=control" in search and "layers=flows" not in search  # layers kept
+    assert not watched.errors
+
+
 TOWN_NAMES = """() => {
     const box = r => { const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
     const shown = [...document.querySelectorAll('.town-label span')].filter(s => s.style.visibility === 'visible');
