@@ -197,13 +197,17 @@ def _position(view: viewstate.ViewState, args: dict, focus_changed: bool, restor
         # run ends after the reader zoomed or panned on (a slow server): the map would jump back a step.
         return st.session_state["map_sent"]
     if center is not None and not there:
-        if (center, zoom) == st.session_state.get("map_sent"):
-            # The component moves the map only when the position it is sent changes: the same place again
-            # (the reader panned away since) is sent a hair's breadth off, far below a pixel.
-            center = (center[0] + 1e-9, center[1])
         # Sent to move the map: a report that differs, the next to come, was made before the map got there
         # (the component reports its first position as it starts) and must not pull the view back.
         st.session_state["map_target"] = (center, zoom)
+        # The component applies a centre, and a zoom, only when it differs from the one it was sent last: the
+        # same again (the reader moved the map since) is sent a hair's breadth off, far below a pixel. The map
+        # rounds a zoom to a whole level.
+        sent_center, sent_zoom = st.session_state.get("map_sent") or (None, None)
+        if center == sent_center:
+            center = (center[0] + 1e-9, center[1])
+        if zoom == sent_zoom:
+            zoom = zoom + 1e-9
     st.session_state["map_sent"] = (center, zoom)
     return center, zoom
 
@@ -224,8 +228,10 @@ def _wanted_position(view: viewstate.ViewState, moved, focus_changed: bool, rest
         view.center, view.zoom = None, None
         point = _focus_point(view.focus)
         return (point, FOCUS_ZOOM) if point else (maps.CENTER, maps.ZOOM)
-    if fresh and not (view.center or view.focus) and _near(moved, (maps.CENTER, maps.ZOOM)):
-        fresh = False  # where the map starts: nothing for the address to hold
+    if fresh and not view.center:
+        point = _focus_point(view.focus)
+        if _near(moved, (point, FOCUS_ZOOM) if point else (maps.CENTER, maps.ZOOM)):
+            fresh = False  # where the map starts, or where its focus puts it: nothing more for the address to hold
     if fresh:
         (lat, lon), level = moved
         rounded, zoom = viewstate.position_of(lat, lon, level)

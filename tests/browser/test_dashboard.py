@@ -427,6 +427,40 @@ def test_back_and_forward_step_through_the_views_of_the_map(watched, app_url):
     assert not watched.errors
 
 
+def test_back_after_a_focus_and_a_zoom_puts_the_map_where_the_address_says_and_forward_redoes_it(watched, app_url):
+    # Found by QA: the page sent the map the focus's zoom again after Back, and the component ignored a zoom equal
+    # to the last it was sent, so the map stayed closer in than the address said; a focus also took two entries.
+    page = watched.page
+    page.goto(f"{app_url}/?date=2025-02-16&layers=control")
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator("path.control-marker").first.wait_for(timeout=30_000)
+    settled(page)
+    zoom = lambda: page.frame(url=lambda u: "st_folium" in u).evaluate("() => map_div.getZoom()")
+    page.locator('[data-testid="stSelectbox"] input').first.click()
+    page.get_by_role("option", name="Rwanda").click()
+    page.wait_for_function("() => location.search.includes('focus=RWA')", timeout=15_000)
+    settled(page)
+    focused = page.evaluate("location.search")
+    assert "zoom=" not in focused and zoom() == 7  # the focus says where the map is: one entry, no position
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
+    settled(page)
+    page.go_back()
+    page.wait_for_function(f"() => location.search === {focused!r}", timeout=15_000)
+    settled(page)
+    assert zoom() == 7  # the map is where the address says
+    page.go_back()  # before the focus
+    page.wait_for_function("() => !location.search.includes('focus=')", timeout=15_000)
+    settled(page)
+    assert zoom() == 6
+    page.go_forward()
+    page.go_forward()
+    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
+    settled(page)
+    assert zoom() == 8 and "focus=RWA" in page.evaluate("location.search")
+    assert not watched.errors
+
+
 def test_back_on_a_table_page_undoes_its_last_change_then_returns_to_the_map_as_it_was(watched, app_url):
     page = watched.page
     page.goto(f"{app_url}/?date=2025-02-21&layers=control")
