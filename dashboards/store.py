@@ -424,6 +424,8 @@ class _Diff:
 
 def _diff(table: Table, current: pd.DataFrame, incoming: pd.DataFrame, *, whole_table: bool) -> _Diff:
     """Which incoming rows are new, which replace a current row, which change nothing."""
+    if not len(current):  # an empty table (a first import): every row is new, nothing to compare or retire
+        return _Diff(insert=incoming, retire=[], added=len(incoming), changed=0, unchanged=0, removed=0)
     key = list(table.key)
     cur_key, inc_key = _fingerprint(current[key]), _fingerprint(incoming[key])
     keyed = inc_key.isin(cur_key)
