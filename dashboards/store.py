@@ -494,7 +494,6 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def _python_values(series: pd.Series, kind: str, *, iso_dates: bool = False) -> list:
     """Plain Python values for the DBAPI: None for missing, date for dates, int/float for numbers."""
-    missing = series.isna().to_numpy()
     if kind == "date" and iso_dates:
         # ISO text is what SQLite stores for a date; each distinct date is formatted once.
         codes, distinct = pd.factorize(series)  # missing: code -1, the None appended last
@@ -513,6 +512,7 @@ def _python_values(series: pd.Series, kind: str, *, iso_dates: bool = False) -> 
         values = series.astype("float").tolist()
     else:
         raise ValueError(f"unknown column type {kind!r}")
+    missing = series.isna().to_numpy()
     # Only columns with missing cells pay for a pass in Python.
     return [None if m else v for v, m in zip(values, missing)] if missing.any() else values
 
