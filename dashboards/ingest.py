@@ -735,7 +735,10 @@ def _header_repeats(body: pd.DataFrame, header: list[str]) -> pd.Series:
     """Rows whose cells are the header's names again (a second file's byte-order mark before them too)."""
     if not len(body.columns) or header[0].lstrip("\ufeff") == "":
         return pd.Series(False, index=body.index)
-    first = body.iloc[:, 0].str.strip().str.lstrip("\ufeff").str.strip() == header[0].lstrip("\ufeff")
+    first = body.iloc[:, 0]
+    if _may_have_edge_spaces(first):  # else every cell strips to itself (a byte-order mark is not ASCII either)
+        first = first.str.strip().str.lstrip("\ufeff").str.strip()
+    first = first == header[0].lstrip("\ufeff")
     if not first.any():  # the usual case: one column looked at
         return pd.Series(False, index=body.index)
     same = first.copy()
@@ -1089,8 +1092,7 @@ def _fill(frame: pd.DataFrame, table: Table, defaults: dict, options: Options, n
         frame["origin_country"] = "COD"
         notes.append("origin_country is not in the file and was set to COD (DR Congo).")
     if table is FIGURES and len(frame):
-        startless = frame["measure"].astype("str").str.strip().eq("flow") & frame["period_start"].astype(
-            "str").str.strip().eq("")
+        startless = strip(frame["measure"]).eq("flow") & strip(frame["period_start"]).eq("")
         if startless.any():
             notes.append(f"{int(startless.sum())} flow figure(s) have no start date (period_start, or 'Counted "
                          "since' in the form): they are kept as 'start not stated', a series of their own that is "

@@ -134,9 +134,12 @@ def _qualifier_in_number(text: pd.Series) -> tuple[pd.Series, str]:
     said = {*VALUE_SYNONYMS["figure_qualifier"], *QUALIFIER_WORDS, *QUALIFIER_WORDS.values()}
     words = sorted((w.replace("_", " ") for w in said), key=len, reverse=True)
     said_as = "(" + "|".join(re.escape(w) for w in words) + ")"
-    number = r"[0-9][0-9 ,.'\u00a0\u202f]*"
+    # The characters themselves, not \u escapes, and Python's \s spelt out: pandas then runs the pattern in
+    # Arrow rather than through Python's re cell by cell.
+    number = "[0-9][0-9 ,.'\u00a0\u202f]*"
+    space = f"[{_WHITESPACE}]*"
     # Before the number ('plus de 50 000', '~42000'), or after it ('50 000 environ', '50000+').
-    pattern = rf"{said_as}\s*{number}|(?:{number})?[0-9]\s*({said_as}|\+)"
+    pattern = rf"{said_as}{space}{number}|(?:{number})?[0-9]{space}({said_as}|\+)"
     lowered = text.str.lower().str.replace(f"[{APOSTROPHES}]", "'", regex=True)
     worded = lowered.str.fullmatch(pattern).fillna(False).astype(bool)
     return worded, "'plus de', 'more than', '>', 'environ', '~' and the like"
@@ -159,7 +162,9 @@ def ambiguous_separators(raw: pd.Series, *, decimal_comma: bool = False) -> list
     spaced = (raw.astype("str").str.replace(f"[{_INVISIBLE}]", "", regex=True)
               .str.replace(f"[{_WHITESPACE}\u00a0\u202f]+", " ", regex=True).str.strip().str.removeprefix("'"))
     has_space = spaced.str.contains(" ", regex=False).fillna(False).astype(bool)
-    space_grouped = spaced.str.fullmatch(r"[-\u2212]?[0-9]{1,3}( [0-9]{3})+([.,][0-9]+)?").fillna(False).astype(bool)
+    # The minus sign itself, not a \u escape: pandas then runs the pattern in Arrow, not cell by cell in Python.
+    space_grouped = (spaced.str.fullmatch("[-\u2212]?" r"[0-9]{1,3}( [0-9]{3})+([.,][0-9]+)?")
+                     .fillna(False).astype(bool))
     grouped = written(r"-?[0-9]{1,3}(,[0-9]{3})+")
     found = [
         (has_space & ~space_grouped & written(r"-?[0-9]+([.,][0-9]+)?"),

@@ -42,3 +42,15 @@ def test_the_round_trip_stays_exact_around_signed_numbers():
     texts = ["a, -5", "a, '-5", "a, ''-5", "a, -5x", "a, '-5x", "x;+2;=3", "(Masisi, -1.40671,28.86255)"]
     back = restore(pd.Series([neutralise(t) for t in texts], dtype="str"))
     assert back.tolist() == texts
+
+
+def test_restore_reads_the_apostrophes_of_a_column_slice_only_and_leaves_a_column_without_any_as_it_is():
+    # A big column is first told apart by its bytes: only the slice's own bytes count, in any of its chunks.
+    import pyarrow as pa
+
+    column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+        [pa.array(["'=1", "Goma", None], pa.large_string()), pa.array(["Bukavu", "'+2"], pa.large_string())])))
+    untouched = column.iloc[1:4]
+    assert restore(untouched) is untouched  # no apostrophe in its bytes: the column itself, not a copy
+    assert restore(column).fillna("-").tolist() == ["=1", "Goma", "-", "Bukavu", "+2"]
+    assert restore(column.iloc[3:]).tolist() == ["Bukavu", "+2"]
