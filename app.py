@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboards.assets import install_assets
 from dashboards.pages import control_page, figures_page, history_page, map_page, sources_page, upload_page
+from dashboards.pages.state import finish_run
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,3 +31,4 @@ page = st.navigation(
     position="hidden" if embedded else "sidebar",
 )
 page.run()
+finish_run()  # a page opened from the menu writes its view into the address on one more run

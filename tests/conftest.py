@@ -86,7 +86,10 @@ def page_apptest(module: str):
     def script(module_name):
         import importlib
 
+        from dashboards.pages.state import finish_run
+
         importlib.import_module(module_name).render()
+        finish_run()
 
     return AppTest.from_function(script, args=(module,), default_timeout=60)
 

@@ -18,7 +18,8 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import get_boundaries, get_store, history_navigation, last_shown, newer_data, shown_on, snapshot, tables
+from .state import (address_later, get_boundaries, get_store, history_navigation, last_shown, newer_data, shown_on,
+                    snapshot, tables, write_address)
 
 LAYERS = {
     "control": "Territorial control",
@@ -275,6 +276,8 @@ def _view_state(span) -> tuple[viewstate.ViewState, bool]:
     After Back or Forward, the view is the URL's again (and the second value is True): the widgets take it up."""
     restored = history_navigation(written_with="layers")
     shown = last_shown()
+    if not st.query_params and ("view" not in st.session_state or "date" not in st.session_state):
+        address_later()  # opened with no view in the address: a visit's first run
     if "view" not in st.session_state or restored:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         if not params and shown:  # opened from the menu after a table page: the date shown there
@@ -349,7 +352,7 @@ def render() -> None:
     view.on, view.layers, view.focus = on, layers, focus
     shown_view = map_view(database_url(), snap.version, on, layers, tiles)
     center, zoom = _position(view, shown_view.component, focus_changed, restored)
-    st.query_params.from_dict(viewstate.query(view, view.version))
+    write_address(viewstate.query(view, view.version))
     shown_on(view.version, on)
     # The same date, layers, focus and position, on the latest data (no version in the link).
     newer_data(view.version, latest, viewstate.query(view, None), where=newer)

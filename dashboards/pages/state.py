@@ -129,6 +129,8 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     if date_key in st.session_state and not history_navigation(written_with="date"):
         return st.session_state.get(version_key), []
     params = {k: st.query_params.get_all(k) for k in st.query_params}
+    if not params:
+        address_later()
     kept, shown = st.session_state.get(kept_key), st.session_state.get(SHOWN)
     if not params and (kept or shown):  # through the menu, whose links carry no view
         # The filters as the reader left this page; the date and data version last shown on any page.
@@ -170,10 +172,38 @@ def known_choices(key: str, options, label=str, what: str = "choice") -> str | N
 def set_address(date_key: str, version: int | None, on, choices: dict[str, list[str]]) -> None:
     """The address holds the view (version when pinned, the date, each list of choices not empty), and the
     session keeps it for the reader's next visit to the page, and its date for the next page opened."""
-    st.query_params.from_dict(viewstate.table_query(version, on, choices))
+    write_address(viewstate.table_query(version, on, choices))
     st.session_state[f"{date_key}_kept"] = {"version": version, "on": on,
                                             "choices": {param: list(chosen) for param, chosen in choices.items()}}
     shown_on(version, on)
+
+
+_LATER, _PENDING = "address_later", "address_pending"
+
+
+def address_later() -> None:
+    """This run is the first of a page opened with no view in its address (from the menu): write_address() waits
+    for the next run, which finish_run() starts once the page is drawn.
+
+    Streamlit may not have put this page's path into the address yet when the page writes its view: the view
+    would then be kept in the browser's history under the page before's path, and Back would show that page
+    with this one's view (Control lost its province filter that way)."""
+    st.session_state[_LATER] = True
+
+
+def write_address(query: dict) -> None:
+    """Put the view into the address, where the browser keeps it as a step of its history (see address_later)."""
+    if st.session_state.pop(_LATER, False):
+        st.session_state[_PENDING] = True
+        return
+    st.query_params.from_dict(query)
+
+
+def finish_run() -> None:
+    """After a page has run (app.py): the run that writes a waiting address (see address_later)."""
+    st.session_state.pop(_LATER, None)  # a page that stopped before writing its view
+    if st.session_state.pop(_PENDING, False):
+        st.rerun()
 
 
 # The date and data version on screen, shared by the map and the table pages: a page opened from the menu shows
