@@ -197,4 +197,6 @@ def render() -> None:
             f"Version {info.id} created: {info.added:,} added, {info.changed:,} changed, "
             f"{info.unchanged:,} unchanged, {info.removed:,} removed. The map shows it now."
         )
-        st.success(st.session_state["imported"])
+        # Checked again against the new version: the page then says so, with what importing the file once more
+        # would change (nothing), rather than the change just made as if it were still to do.
+        st.rerun()
