@@ -63,7 +63,7 @@ MAP_CSS = """
 .leaflet-tooltip { position: absolute; padding: 6px; white-space: nowrap; }
 .flow-label, .idp-label { font-size: 11px; line-height: 1.3; white-space: nowrap; }
 .low-confidence { background: #fdebd0; color: #7e5109; padding: 0 3px; border-radius: 2px; font-size: 11px; }
-.popup-body { max-width: 320px; max-height: 360px; overflow-y: auto; }  /* a long popup scrolls inside the map */
+.popup-body { max-width: min(320px, calc(100vw - 110px)); max-height: 360px; overflow-y: auto; }  /* a long popup scrolls inside the map; on a phone it fits beside the zoom buttons */
 .popup-body h4 { margin: 0 0 4px; font-size: 14px; }
 .popup-body table { border-collapse: collapse; font-size: 12px; }
 .popup-body td, .popup-body th { padding: 1px 4px; vertical-align: top; text-align: left; }
@@ -418,7 +418,7 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
             fill_color=color,
             fill_opacity=0.9,
             class_name="control-marker stale" if stale else "control-marker",
-            popup=folium.Popup(popup, max_width=340),
+            popup=_popup(popup, 340),
             tooltip=folium.Tooltip(f"{t.esc(row['locality'])}: {t.esc(t.controller(row['controlled_by']))}"),
         ).add_to(group)
     for index, row in state.iterrows():  # after the circles, so a name is never under another town's circle
@@ -435,6 +435,16 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
 
 
 # --- Displacement ---------------------------------------------------------------
+
+
+# Where a popup may open: the map pans it clear of the zoom buttons (top left) and of the map's edges.
+POPUP_CLEAR_TOP_LEFT = (50, 84)
+POPUP_CLEAR_BOTTOM_RIGHT = (8, 8)
+
+
+def _popup(html: str, max_width: int) -> folium.Popup:
+    return folium.Popup(html, max_width=max_width, auto_pan_padding_top_left=POPUP_CLEAR_TOP_LEFT,
+                        auto_pan_padding_bottom_right=POPUP_CLEAR_BOTTOM_RIGHT)
 
 
 def flow_weight(value: float, largest: float) -> float:
@@ -598,7 +608,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             dash_array=STALE_DASH if stale else None,
             line_cap="butt" if stale else "round",  # round caps would close the gaps of a wide dashed line
             class_name="flow-line stale" if stale else "flow-line",
-            popup=folium.Popup(popup, max_width=360),
+            popup=_popup(popup, 360),
         ).add_to(group)
         # The label sits at the destination end, where lines no longer overlap.
         folium.CircleMarker(
@@ -609,7 +619,7 @@ def flow_layer(latest: pd.DataFrame, series: pd.DataFrame, boundaries: Boundarie
             fill=True,
             fill_opacity=STALE_OPACITY if stale else 1,
             class_name="flow-end stale" if stale else "flow-end",
-            popup=folium.Popup(popup, max_width=360),
+            popup=_popup(popup, 360),
             tooltip=folium.Tooltip(
                 flow_label(row, names, on, differ=rivals is not None and len(rivals) > 0),
                 permanent=True,
@@ -650,10 +660,10 @@ def idp_layer(idp: pd.DataFrame, series: pd.DataFrame, boundaries: Boundaries, o
             fill_color=IDP_COLOR,
             fill_opacity=STALE_OPACITY if stale else 0.9,
             class_name="idp-marker stale" if stale else "idp-marker",
-            popup=folium.Popup(
+            popup=_popup(
                 figure_popup(row, names, others, title=f"{row['destination_admin1']}: internally displaced people",
                              rivals=rivals, stale=stale, earlier=_earlier(row, reports)),
-                max_width=360,
+                360,
             ),
             # Labels to the west: the towns cluster east of the provinces' centres.
             tooltip=folium.Tooltip(label, permanent=True, direction="left", offset=(-10, 0), class_name="idp-label"),

@@ -82,6 +82,30 @@ def test_on_a_phone_the_legend_starts_folded_so_the_marks_show_and_opens_with_on
     assert not watched.errors
 
 
+def test_on_a_phone_a_popup_fits_in_the_map_clear_of_the_zoom_buttons(watched, app_url):
+    # Found by QA: on a phone every town popup ran past the map's right edge (its close button cut off) and
+    # under the zoom buttons.
+    watched.page.set_viewport_size({"width": 390, "height": 844})
+    page, frame = open_map(watched, app_url)
+    map_frame = page.frame(url=lambda u: "st_folium" in u)
+    markers = frame.locator("path.control-marker")
+    for index in range(0, markers.count(), 5):
+        markers.nth(index).dispatch_event("click")
+        frame.locator(".leaflet-popup-content").wait_for(timeout=10_000)
+        page.wait_for_timeout(600)  # the map pans the popup into view
+        boxes = map_frame.evaluate("""() => {
+            const box = s => { const b = document.querySelector(s).getBoundingClientRect();
+                               return [b.left, b.top, b.right, b.bottom]; };
+            return {popup: box('.leaflet-popup-content-wrapper'), close: box('.leaflet-popup-close-button'),
+                    map: box('.leaflet-container'), zoom: box('.leaflet-control-zoom')}; }""")
+        popup, view, zoom = boxes["popup"], boxes["map"], boxes["zoom"]
+        assert view[0] <= popup[0] and popup[2] <= view[2] and view[1] <= popup[1], boxes
+        assert view[0] <= boxes["close"][0] and boxes["close"][2] <= view[2], boxes
+        assert not _overlap(popup, zoom), boxes
+        map_frame.evaluate("() => map_div.closePopup()")
+    assert not watched.errors
+
+
 def test_a_marker_popup_shows_its_source_and_date(watched, app_url):
     page, frame = open_map(watched, app_url)
     frame.locator("path.control-marker").last.dispatch_event("click")
