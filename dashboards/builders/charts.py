@@ -3,6 +3,8 @@ stocks and flows never share one."""
 
 from __future__ import annotations
 
+import json
+import textwrap
 from datetime import date
 
 import altair as alt
@@ -24,40 +26,39 @@ KEY = ("Stocks are solid lines, flows counted since a stated date dashed lines; 
 # Pixels of a legend line before it is cut with an ellipsis (the tooltip has it whole): the plot's width
 # less the symbol, so labels stop at the chart's edge in any column.
 LABEL_LIMIT = alt.ExprRef("max(100, width - 30)")
-# Characters of a legend line: the room a 400-pixel-wide phone leaves a label (some 250 pixels, at up to 7 a
+# Characters of a legend line: the room a 360-pixel-wide phone leaves a label (some 230 pixels, at up to 7 a
 # character). Fixed, not read from the chart's width: Vega lays the legend out before it knows that width,
 # and lines that changed afterwards would overlap.
-LINE_CHARS = 35
+LINE_CHARS = 32
 
 
-def _legend_lines() -> str:
-    """A Vega expression that breaks a series label ('Burundi: refugees from South Kivu, flow, start not stated
-    [scope]') into lines at its parts: the scope always on a line of its own; then, where a line would be longer
-    than LINE_CHARS, the kind ('flow, start not stated') on the next line, and the place ('Burundi:') on a line
-    of its own before the population. So on a phone the parts that tell series apart are never cut off."""
-    label = "datum.label"
-    scope = f"(indexof({label}, ' [') > 0 ? indexof({label}, ' [') : length({label}))"
-    where = f"indexof({label}, ': ')"  # series_label always writes 'place: '
-    head = f"slice({label}, 0, {scope})"
-    # The ', ' before the kind; the place's ': ' where the label names no population or origin.
-    kind = f"max(lastindexof({head}, ', stock'), lastindexof({head}, ', flow'), {where})"
-
-    def fits(start: str, end: str) -> str:
-        return f"(({end}) - ({start}) <= {LINE_CHARS})"
-
-    # Population and origin start a line when place, population and origin are too long for one.
-    split_where = f"({where} < {kind} && !{fits('0', f'{kind} + 1')})"
-    line_start = f"({split_where} ? {where} + 2 : 0)"
-    text = (
-        f"slice({label}, 0, {where} + 1)"
-        f" + ({where} < {kind} ? ({split_where} ? '\\n' : ' ') + slice({label}, {where} + 2, {kind} + 1) : '')"
-        f" + ({fits(line_start, scope)} ? ' ' : '\\n') + slice({label}, {kind} + 2, {scope})"
-        f" + ({scope} < length({label}) ? '\\n' + slice({label}, {scope} + 1) : '')"
-    )
-    return f"split({text}, '\\n')"
+def legend_lines(label: str, width: int = LINE_CHARS) -> list[str]:
+    """A series label ('Burundi: refugees from South Kivu, flow since 1 Dec 2025 [Goma sites only]') broken into
+    lines at its parts: the place, who and from where, the kind of count, each joined to the line before while
+    the line stays within width characters; the scope always on a line of its own; a part longer than a line
+    broken between its words. So on a phone the parts that tell series apart are never cut off."""
+    head, bracket, scope = label.partition(" [")
+    place, colon, rest = head.partition(": ")
+    if not colon:
+        place, rest = "", head
+    at = max(rest.rfind(", stock"), rest.rfind(", flow"))
+    who, kind = (rest[: at + 1], rest[at + 2 :]) if at >= 0 else ("", rest)
+    lines: list[str] = []
+    for part in (place + colon.rstrip(), who, kind):
+        for piece in textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False):
+            if lines and len(lines[-1]) + 1 + len(piece) <= width:
+                lines[-1] += " " + piece
+            else:
+                lines.append(piece)
+    if bracket:
+        lines += textwrap.wrap("[" + scope, width, break_long_words=False, break_on_hyphens=False)
+    return lines or [label]
 
 
-LEGEND_LINES = _legend_lines()
+def _legend_expr(labels) -> str:
+    """The legend's labelExpr: each series' lines (legend_lines), looked up by its label in a literal object."""
+    return json.dumps({label: legend_lines(label) for label in sorted(set(labels))}) + "[datum.label]"
+
 
 def series_label(row, names: dict[str, str], *, population: bool = True) -> str:
     """'Burundi: refugees from South Kivu, flow since 1 Jan 2025' — one label per series.
@@ -102,7 +103,7 @@ def timeline(figures: pd.DataFrame, names: dict[str, str], on: date, *, cross_bo
         y=alt.Y("figure:Q", title="people", scale=alt.Scale(type="sqrt")),
         color=alt.Color("series:N", scale=alt.Scale(range=COLOURS),
                         legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=LABEL_LIMIT,
-                                          labelExpr=LEGEND_LINES, symbolLimit=0, title=None)),
+                                          labelExpr=_legend_expr(data["series"]), symbolLimit=0, title=None)),
         tooltip=["series:N", alt.Tooltip("as of:T", format="%d %b %Y"), alt.Tooltip("as reported:N", title="figure"), "source:N"],
     )
     joined = alt.FieldEqualPredicate(field="joined", equal=True)

@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 import pandas as pd
@@ -125,3 +126,31 @@ def test_legend_labels_break_into_lines_whatever_the_charts_width():
     # afterwards and overlap. The label's own length decides; the width only cuts what still overflows.
     legend = timeline(FIGS, {}, date(2026, 1, 1), cross_border=True).to_dict()["layer"][0]["encoding"]["color"]["legend"]
     assert "width" not in legend["labelExpr"] and "width" in legend["labelLimit"]["expr"]
+
+
+def test_a_legend_label_breaks_at_its_parts_and_between_words_never_losing_a_word():
+    # Found by QA: on phones of 360 to 390 pixels a place or a scope longer than a line was cut with an ellipsis.
+    labels = [
+        "Burundi: refugees from South Kivu, flow since 1 Dec 2025",
+        "Ituri; North Kivu; South Kivu; Tanganyika: flow since 1 Jan 2025 [Masisi and Kirotshe health zones only]",
+        "Democratic Republic of the Congo: refugees, stock",
+        "North Kivu: stock [displaced by dismantling of IDP sites]",
+    ]
+    for label in labels:
+        lines = charts.legend_lines(label)
+        assert all(len(line) <= charts.LINE_CHARS for line in lines), lines
+        assert " ".join(lines) == label  # every word kept, in order
+        if "[" in label:
+            assert any(line.startswith("[") for line in lines)  # the scope starts a line of its own
+    assert charts.legend_lines("Burundi: refugees from South Kivu, flow since 1 Dec 2025") == [
+        "Burundi:", "refugees from South Kivu,", "flow since 1 Dec 2025"]
+
+
+def test_the_legend_shows_each_series_by_its_own_lines():
+    spec = timeline(FIGS, {}, date(2026, 1, 1), cross_border=True).to_dict()
+    expr = spec["layer"][0]["encoding"]["color"]["legend"]["labelExpr"]
+    lookup, _, rest = expr.rpartition("[")
+    assert rest == "datum.label]"
+    table = json.loads(lookup)
+    assert set(table) == _series(spec)
+    assert all(table[label] == charts.legend_lines(label) for label in table)
