@@ -601,11 +601,13 @@ def _series_numbers(names: pd.DataFrame) -> np.ndarray:
 
 def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reported) -> dict[str, np.ndarray]:
     """The file rows that have a previous figure in their series, each with it: the last figure of the latest
-    earlier date, stored or in the file (a file often brings a series' history), and where it came from.
+    earlier date, stored or in the file (a file often brings a series' history), and where it came from. And the
+    file rows that come before a stored figure of their series (a file that fills in a series' past), each with
+    the stored figure of the next date.
 
     Arrays, one entry per such row: position (in typed), figure, day_before (days since 1970), figure_before,
-    position_before (in typed; -1 for a stored figure). Numbers only, in as few bytes as they
-    need: a million-row file is checked in tens of MB.
+    position_before (in typed; -1 for a stored figure); position_next, figure_now, day_after, figure_after.
+    Numbers only, in as few bytes as they need: a million-row file is checked in tens of MB.
     """
     series = list(FIGURE_SERIES)
     usable = typed["figure"].notna() & typed["as_of"].notna() & ~_already(typed, reported, "figure", "as_of")
@@ -645,49 +647,86 @@ def _previous_figures(typed: pd.DataFrame, current: pd.DataFrame | None, reporte
     has_prior = prior >= 0
     has_prior[has_prior] = key[last][prior[has_prior]] == key[has_prior]
     keep = fresh & has_prior
-    prior = prior[keep]
-    return {"position": position[keep], "figure": figures[keep], "day_before": day[last][prior],
-            "figure_before": figures[last][prior], "position_before": position[last][prior]}
+    after = prior + 2  # the series-day after each row's own
+    ends = day[last]
+    has_after = after < len(ends)
+    has_after[has_after] = key[last][after[has_after]] == key[has_after]
+    # Only a stored figure after: a file figure after is itself compared with the figure before it (this one).
+    has_after[has_after] = ~in_file[last][after[has_after]]
+    later = fresh & has_after
+    prior, after = prior[keep], after[later]
+    return {"position": position[keep], "figure": figures[keep], "day_before": ends[prior],
+            "figure_before": figures[last][prior], "position_before": position[last][prior],
+            "position_next": position[later], "figure_now": figures[later], "day_after": ends[after],
+            "figure_after": figures[last][after]}
 
 
 def _series_changes(typed: pd.DataFrame, current: pd.DataFrame | None, reported,
                     file_rows: pd.Series | None = None) -> list[Problem]:
     """Warnings for a figure far from its series' previous one: ten times more, a stock halved, a count since a
-    fixed date that fell. Worded for the rows warned only: a big file can bring a warning on most of its rows."""
+    fixed date that fell; and for one that a stored later figure of its series is that far from."""
     found = _previous_figures(typed, current, reported)
     at = found["position"]
-    if not len(at):
-        return []
-    now, before = found["figure"].astype("float"), found["figure_before"].astype("float")
+    rules = zip(_far_apart(typed, at, earlier=found["figure_before"], later=found["figure"]), [
+        f"is more than {JUMP_FACTOR} times the series' previous figure ({{was}} on {{on}}, {{where}}): check for an "
+        "extra digit or a different definition.",
+        "is less than half the series' previous stock ({was} on {on}, {where}): check it is the same population "
+        "and area.",
+        "is lower than the {was} counted since {since} as of {on} ({where}): a count since a fixed date should not "
+        "fall; check the start date or the figure.",
+    ])
+    # Where the previous figure is: stored, or the row of this file that gives it (by date before, it may stand
+    # anywhere in the file).
+    where = (lambda hit: ["stored" if at_ < 0 else f"row {int(file_rows.iat[at_]) if file_rows is not None else at_} "
+                          "of this file" for at_ in found["position_before"][hit].tolist()])
+    problems = _warnings(typed, at, found["figure"], rules, {
+        "was": lambda hit: [f"{n:,}" for n in found["figure_before"][hit].tolist()],
+        "on": lambda hit: _iso_days(found["day_before"][hit]), "where": where})
+
+    # A file row dated before a stored figure of its series (a file that fills in the past): the stored figure
+    # would then be that far from it.
+    at = found["position_next"]
+    rules = zip(_far_apart(typed, at, earlier=found["figure_now"], later=found["figure_after"]), [
+        f"is less than a tenth of the series' next figure ({{next}} on {{on}}, stored): check for a missing digit "
+        "or a different definition.",
+        "is more than twice the series' next stock ({next} on {on}, stored): check it is the same population "
+        "and area.",
+        "is higher than the {next} counted since {since} as of {on}, a later date (stored): a count since a fixed "
+        "date should not fall; check the start date or the figure.",
+    ])
+    return problems + _warnings(typed, at, found["figure_now"], rules, {
+        "next": lambda hit: [f"{n:,}" for n in found["figure_after"][hit].tolist()],
+        "on": lambda hit: _iso_days(found["day_after"][hit])})
+
+
+def _far_apart(typed: pd.DataFrame, at: np.ndarray, *, earlier: np.ndarray, later: np.ndarray) -> list[np.ndarray]:
+    """For the rows at these positions, two figures of one series, earlier and later: is the later more than
+    JUMP_FACTOR times the earlier; is it a stock that fell by more than DROP_SHARE; is it a count since a stated
+    date that fell (such a count can only grow)."""
+    earlier, later = earlier.astype("float"), later.astype("float")
     stock = (typed["measure"] == "stock").to_numpy(dtype=bool)[at]
-    # A flow with a start date counts everyone since that date: a later count can only be as high or higher.
     counted = ((typed["measure"] == "flow") & typed["period_start"].notna()).to_numpy(dtype=bool)[at]
-    rules = [
-        ((before > 0) & (now > JUMP_FACTOR * before),
-         f"is more than {JUMP_FACTOR} times the series' previous figure ({{was}} on {{on}}, {{where}}): check for an "
-         "extra digit or a different definition."),
-        (stock & (now < (1 - DROP_SHARE) * before),
-         "is less than half the series' previous stock ({was} on {on}, {where}): check it is the same population "
-         "and area."),
-        (counted & (now < before),
-         "is lower than the {was} counted since {since} as of {on} ({where}): a count since a fixed date should not "
-         "fall; check the start date or the figure."),
-    ]
+    return [(earlier > 0) & (later > JUMP_FACTOR * earlier), stock & (later < (1 - DROP_SHARE) * earlier),
+            counted & (later < earlier)]
+
+
+def _iso_days(days: np.ndarray) -> list[str]:
+    return np.datetime_as_string(days.astype("datetime64[D]")).tolist()
+
+
+def _warnings(typed: pd.DataFrame, at: np.ndarray, figures: np.ndarray, rules, fields: dict) -> list[Problem]:
+    """A warning on the figure of each row a rule hits. rules: (hit, wording) over the rows at these positions;
+    fields: each name the wordings use (besides since, the row's start date) -> a function giving its text for
+    the rows a rule hits. Worded for those rows only: a big file can bring a warning on most of its rows."""
+    starts = typed["period_start"].to_numpy(dtype="datetime64[D]")
+    fields = {**fields, "since": lambda hit: _iso_days(starts[at[hit]])}
     problems: list[Problem] = []
     for hit, wording in rules:
         if not hit.any():
             continue
-        rows = typed.index[at[hit]]
-        on = np.datetime_as_string(found["day_before"][hit].astype("datetime64[D]")).tolist()
-        since = (np.datetime_as_string(typed["period_start"].to_numpy(dtype="datetime64[D]")[at[hit]]).tolist()
-                 if "{since}" in wording else [""] * len(rows))
-        # Where the previous figure is: stored, or the row of this file that gives it (by date before, it may
-        # stand anywhere in the file).
-        where = ["stored" if at_ < 0 else f"row {int(file_rows.iat[at_]) if file_rows is not None else at_} of "
-                 "this file" for at_ in found["position_before"][hit].tolist()]
-        for row, value, was, day, start, place in zip(rows, found["figure"][hit].tolist(),
-                                                      found["figure_before"][hit].tolist(), on, since, where):
-            text = wording.format(was=f"{was:,}", on=day, since=start, where=place)
+        texts = {name: make(hit) for name, make in fields.items() if "{" + name + "}" in wording}
+        for i, (row, value) in enumerate(zip(typed.index[at[hit]], figures[hit].tolist())):
+            text = wording.format(**{name: values[i] for name, values in texts.items()})
             problems.append(Problem(int(row), "figure", str(value), text, "warning"))
     return problems
 

@@ -295,6 +295,38 @@ def test_a_figure_is_compared_with_its_series_previous_one_in_the_file_as_well_a
     assert other.problems == []
 
 
+def test_a_figure_dated_before_a_stored_one_of_its_series_is_compared_with_it_too():
+    # Found by QA: 71,000 counted since 1 Jan 2025 as of 10 Mar 2025, uploaded under a stored 41,000 since 1 Jan as
+    # of 8 Apr, passed without a word; the stored count would then fall.
+    flow = "{day},COD,North Kivu,UGA,,refugees,{figure},flow,2025-01-01,,UNHCR,T,https://example.org/{day},standard,"
+    stored = frame(FIGURES, "\n".join([FIGURES_HEADER, flow.format(day="2025-04-08", figure=41000)]) + "\n")
+    result = check(FIGURES, FIGURES_HEADER, flow.format(day="2025-03-10", figure=71000), current=stored)
+    assert result.ok and len(result.frame) == 1  # a warning: the editor decides
+    assert [(p.row, p.value, p.severity, p.message) for p in result.problems] == [
+        (2, "71000", "warning", "is higher than the 41,000 counted since 2025-01-01 as of 2025-04-08, a later date "
+                                "(stored): a count since a fixed date should not fall; check the start date or the "
+                                "figure.")]
+    stock = "{day},COD,,ZMB,,refugees,{figure},stock,,,UNHCR,T,https://example.org/{day},standard,"
+    stored = frame(FIGURES, "\n".join([FIGURES_HEADER, stock.format(day="2025-04-30", figure=20000)]) + "\n")
+    # A file that fills in a series' past: its latest row is compared with the stored figure after it, and with
+    # the file's row before it, as before. The earlier file row has a file row after it, which is compared with it.
+    result = check(FIGURES, FIGURES_HEADER, stock.format(day="2025-03-31", figure=50000),
+                   stock.format(day="2025-02-28", figure=1000), current=stored)
+    assert [(p.row, p.value, p.message) for p in result.problems] == [
+        (2, "50000", "is more than 10 times the series' previous figure (1,000 on 2025-02-28, row 3 of this file): "
+                     "check for an extra digit or a different definition."),
+        (2, "50000", "is more than twice the series' next stock (20,000 on 2025-04-30, stored): check it is the same "
+                     "population and area."),
+    ]
+    # A figure the next stored one is more than ten times of.
+    small = check(FIGURES, FIGURES_HEADER, stock.format(day="2025-03-31", figure=1500), current=stored)
+    assert [(p.row, p.message) for p in small.problems] == [
+        (2, "is less than a tenth of the series' next figure (20,000 on 2025-04-30, stored): check for a missing "
+            "digit or a different definition.")]
+    # A row already stored, re-uploaded, is not warned about.
+    assert check(FIGURES, FIGURES_HEADER, stock.format(day="2025-04-30", figure=20000), current=stored).problems == []
+
+
 def test_a_comma_before_three_digits_is_ambiguous_where_commas_are_decimal_points_and_thousands_elsewhere():
     french = ";".join(GOOD.split(",")).replace("42000", "42,000")
     result = check(FIGURES, FIGURES_HEADER.replace(",", ";"), french, french.replace("42,000", "42 000,00"))
