@@ -23,12 +23,25 @@ def expected(app_seeds):
     return {"markers": len(vm.mapped(vm.control_at(control))), "flows": len(destinations)}
 
 
-def open_map(watched, app_url):
+def open_map(watched, app_url, query: str = ""):
+    """The map at app_url/query, once its town circles are drawn; after a query, once its runs are over too."""
     page = watched.page
-    page.goto(app_url)
+    page.goto(f"{app_url}/{query}" if query else app_url)
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
     frame.locator("path.control-marker").first.wait_for(timeout=30_000)
+    if query:
+        settled(page)
     return page, frame
+
+
+def after(page, condition: str) -> None:
+    """Wait until condition (a JavaScript expression, e.g. on location.search) holds and the page's runs are over."""
+    page.wait_for_function(f"() => {condition}", timeout=15_000)
+    settled(page)
+
+
+def map_zoom(page) -> int:
+    return page.frame(url=lambda u: "st_folium" in u).evaluate("() => map_div.getZoom()")
 
 
 def menu(page, name: str):
@@ -422,99 +435,48 @@ def test_the_map_keeps_its_date_and_layers_when_the_reader_comes_back_from_anoth
 def test_back_and_forward_step_through_the_views_of_the_map(watched, app_url):
     # Each change of view adds an entry to the browser's history. Before, the page put the view on screen back
     # into the address after Back, so Back did nothing until every entry was used up.
-    page = watched.page
-    page.goto(f"{app_url}/?date=2025-02-21&layers=control&layers=flows&layers=idps")
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-    frame.locator("path.control-marker").first.wait_for(timeout=30_000)
-    settled(page)
+    page, frame = open_map(watched, app_url, "?date=2025-02-21&layers=control&layers=flows&layers=idps")
     slider = page.get_by_role("slider").first
     slider.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => location.search.includes('date=2025-02-22')", timeout=15_000)
-    settled(page)
+    after(page, "location.search.includes('date=2025-02-22')")
     frame.locator(".leaflet-control-zoom-in").click()
-    page.wait_for_function("() => location.search.includes('zoom=7')", timeout=15_000)
-    settled(page)
-    zoom = lambda: page.frame(url=lambda u: "st_folium" in u).evaluate("() => map_div.getZoom()")
+    after(page, "location.search.includes('zoom=7')")
 
     page.go_back()  # the zoom undone, the date kept
-    page.wait_for_function("() => !location.search.includes('zoom=')", timeout=15_000)
-    settled(page)
-    assert zoom() == 6 and slider.get_attribute("aria-valuetext") == "22 Feb 2025"
+    after(page, "!location.search.includes('zoom=')")
+    assert map_zoom(page) == 6 and slider.get_attribute("aria-valuetext") == "22 Feb 2025"
     page.go_back()  # the date undone
-    page.wait_for_function("() => location.search.includes('date=2025-02-21')", timeout=15_000)
-    settled(page)
+    after(page, "location.search.includes('date=2025-02-21')")
     assert slider.get_attribute("aria-valuetext") == "21 Feb 2025"
     assert "layers=control" in page.evaluate("location.search")  # the address is the view, whole, each time
     page.go_forward()
-    page.wait_for_function("() => location.search.includes('date=2025-02-22')", timeout=15_000)
-    settled(page)
-    assert slider.get_attribute("aria-valuetext") == "22 Feb 2025" and zoom() == 6
+    after(page, "location.search.includes('date=2025-02-22')")
+    assert slider.get_attribute("aria-valuetext") == "22 Feb 2025" and map_zoom(page) == 6
     assert not watched.errors
 
 
 def test_back_after_a_focus_and_a_zoom_puts_the_map_where_the_address_says_and_forward_redoes_it(watched, app_url):
     # Found by QA: the page sent the map the focus's zoom again after Back, and the component ignored a zoom equal
     # to the last it was sent, so the map stayed closer in than the address said; a focus also took two entries.
-    page = watched.page
-    page.goto(f"{app_url}/?date=2025-02-16&layers=control")
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-    frame.locator("path.control-marker").first.wait_for(timeout=30_000)
-    settled(page)
-    zoom = lambda: page.frame(url=lambda u: "st_folium" in u).evaluate("() => map_div.getZoom()")
+    page, frame = open_map(watched, app_url, "?date=2025-02-16&layers=control")
     page.locator('[data-testid="stSelectbox"] input').first.click()
     page.get_by_role("option", name="Rwanda").click()
-    page.wait_for_function("() => location.search.includes('focus=RWA')", timeout=15_000)
-    settled(page)
+    after(page, "location.search.includes('focus=RWA')")
     focused = page.evaluate("location.search")
-    assert "zoom=" not in focused and zoom() == 7  # the focus says where the map is: one entry, no position
+    assert "zoom=" not in focused and map_zoom(page) == 7  # the focus says where the map is: one entry, no position
     frame.locator(".leaflet-control-zoom-in").click()
-    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
-    settled(page)
+    after(page, "location.search.includes('zoom=8')")
     page.go_back()
-    page.wait_for_function(f"() => location.search === {focused!r}", timeout=15_000)
-    settled(page)
-    assert zoom() == 7  # the map is where the address says
+    after(page, f"location.search === {focused!r}")
+    assert map_zoom(page) == 7  # the map is where the address says
     page.go_back()  # before the focus
-    page.wait_for_function("() => !location.search.includes('focus=')", timeout=15_000)
-    settled(page)
-    assert zoom() == 6
+    after(page, "!location.search.includes('focus=')")
+    assert map_zoom(page) == 6
     page.go_forward()
     page.go_forward()
-    page.wait_for_function("() => location.search.includes('zoom=8')", timeout=15_000)
-    settled(page)
-    assert zoom() == 8 and "focus=RWA" in page.evaluate("location.search")
-    assert not watched.errors
-
-
-def test_back_on_a_table_page_undoes_its_last_change_then_returns_to_the_map_as_it_was(watched, app_url):
-    page = watched.page
-    page.goto(f"{app_url}/?date=2025-02-21&layers=control")
-    page.get_by_role("slider").first.wait_for(timeout=30_000)
-    settled(page)
-    menu(page, "Control").click()
-    page.get_by_role("heading", name="Territorial control").wait_for(timeout=30_000)
-    settled(page)
-    first = page.evaluate("location.search")
-    page.get_by_role("spinbutton", name="year, Control on").click()
-    page.keyboard.type("20250127")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")  # Streamlit takes the date when the field loses focus
-    page.wait_for_function("() => location.search.includes('date=2025-01-27')", timeout=15_000)
-    settled(page)
-    page.go_back()
-    page.wait_for_function(f"() => location.search === {first!r}", timeout=15_000)
-    settled(page)
-    field = "[...document.querySelectorAll('[role=spinbutton]')].map(s => s.textContent).join('-')"
-    assert page.evaluate(field) == first.split("date=")[1][:10]  # the date shown before the change
-    for _ in range(3):  # Streamlit may leave an entry of its own between the pages: Back then changes nothing
-        page.go_back()
-        settled(page)
-        if page.get_by_role("slider").count():
-            break
-    assert page.get_by_role("slider").first.get_attribute("aria-valuetext") == "21 Feb 2025"
-    search = page.evaluate("location.search")
-    assert "date=2025-02-21" in search and "layers=control" in search and "layers=flows" not in search
+    after(page, "location.search.includes('zoom=8')")
+    assert map_zoom(page) == 8 and "focus=RWA" in page.evaluate("location.search")
     assert not watched.errors
 
 
