@@ -18,8 +18,8 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import (address_later, get_boundaries, get_store, history_navigation, last_shown, newer_data, shown_on,
-                    snapshot, tables, write_address)
+from .state import (address_later, get_boundaries, history_navigation, newer_data, pinned_view, shown_on,
+                    shown_params, snapshot, tables, write_address)
 
 LAYERS = {
     "control": "Territorial control",
@@ -275,28 +275,21 @@ def _view_state(span) -> tuple[viewstate.ViewState, bool]:
     """The view from the URL on a session's first run, then from the widgets; the URL follows every change.
     After Back or Forward, the view is the URL's again (and the second value is True): the widgets take it up."""
     restored = history_navigation(written_with="layers")
-    shown = last_shown()
+    shown = shown_params()
     if not st.query_params and ("view" not in st.session_state or "date" not in st.session_state):
         address_later()  # opened with no view in the address: a visit's first run
     if "view" not in st.session_state or restored:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
         if not params and shown:  # opened from the menu after a table page: the date shown there
-            params = viewstate.table_query(shown["version"], shown["on"], {})
-            params = {k: [v] for k, v in params.items()}
-        versions = [int(v) for v in get_store(database_url()).version_list()["id"]]
-        places = _focus_places()
-        first = viewstate.parse(params, versions=versions, span=span, places=places)
-        if first.version:
-            # A pinned version has its own date range: read the date against that one.
-            pinned = snapshot(first.version)
-            first = viewstate.parse(params, versions=versions,
-                                    span=pinned.span or span, places=places)
-        st.session_state["view"] = first
+            params = shown
+        st.session_state["view"], _ = pinned_view(params, span, places=_focus_places())
     view = st.session_state["view"]
     if "date" not in st.session_state and not restored and shown and not st.query_params.get("date"):
         # Back on the map from the menu: the date (and data version) the reader last looked at, on a table page
-        # perhaps; layers, focus and position as the reader left them.
-        view.version, view.on = shown["version"], shown["on"]
+        # perhaps, read as a link's (a date the data no longer reaches is brought within it, and said); layers,
+        # focus and position as the reader left them.
+        again, _ = pinned_view(shown, span)
+        view.version, view.on, view.notices = again.version, again.on, again.notices
     # Streamlit forgets a widget's value while another page is shown: back on the map, the widgets
     # take up the view the reader left (or the URL's, on the first run) instead of their defaults.
     for key, value in (("date", view.on), ("layers", list(view.layers)), ("focus", view.focus)):

@@ -127,29 +127,38 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     """
     version_key, kept_key = f"{date_key}_version", f"{date_key}_kept"
     if date_key in st.session_state and not history_navigation(written_with="date"):
-        return st.session_state.get(version_key), []
+        # The notices of a visit's first run are said again on the run that writes its address (address_later).
+        return st.session_state.get(version_key), st.session_state.pop(f"{date_key}_notices", [])
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     if not params:
         address_later()
     kept, shown = st.session_state.get(kept_key), st.session_state.get(SHOWN)
-    if not params and (kept or shown):  # through the menu, whose links carry no view
-        # The filters as the reader left this page; the date and data version last shown on any page.
-        version, on = (shown or kept)["version"], (shown or kept)["on"]
-        st.session_state[version_key], st.session_state[date_key] = version, on
-        for param, key in choices.items():
-            st.session_state[key] = list((kept or {}).get("choices", {}).get(param, []))
-        return version, []
-    versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
-    wanted = {k: params[k] for k in ("version", "date") if k in params}
-    view = viewstate.parse(wanted, versions=versions, span=span)
-    if view.version:  # a pinned version has its own date range: read the date against that one
-        view = viewstate.parse(wanted, versions=versions, span=snapshot(view.version).span or span)
-    st.session_state[version_key] = view.version
-    st.session_state[date_key] = view.on
+    from_menu = not params and bool(kept or shown)  # through the menu, whose links carry no view
+    if from_menu:
+        # The date and data version last shown on any page (read as a link's, so a date the data no longer
+        # reaches, after a full refresh, is brought within it and said); the filters as the reader left this page.
+        params = _as_params(shown or kept)
+    view, notices = pinned_view({k: params[k] for k in ("version", "date") if k in params}, span)
+    st.session_state[version_key], st.session_state[date_key] = view.version, view.on
     for param, key in choices.items():
-        st.session_state[key] = params.get(param, [])
-        st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
-    return view.version, view.notices
+        if from_menu:
+            st.session_state[key] = list((kept or {}).get("choices", {}).get(param, []))
+        else:
+            st.session_state[key] = params.get(param, [])
+            st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
+    if st.session_state.get(_LATER):
+        st.session_state[f"{date_key}_notices"] = notices
+    return view.version, notices
+
+
+def pinned_view(params: dict[str, list[str]], span, places=()) -> tuple[viewstate.ViewState, list[str]]:
+    """The view the address parameters name (viewstate.parse), its date read against the date range of the
+    data version it pins, if it pins one; and the notices for what cannot be shown as it is."""
+    versions = [int(v) for v in get_store(database_url()).version_list()["id"]] if "version" in params else []
+    view = viewstate.parse(params, versions=versions, span=span, places=places)
+    if view.version:  # a pinned version has its own date range: read the date against that one
+        view = viewstate.parse(params, versions=versions, span=snapshot(view.version).span or span, places=places)
+    return view, view.notices
 
 
 def known_choices(key: str, options, label=str, what: str = "choice") -> str | None:
@@ -216,9 +225,14 @@ def shown_on(version: int | None, on) -> None:
     st.session_state[SHOWN] = {"version": version, "on": on}
 
 
-def last_shown() -> dict | None:
-    """The date and pinned version last shown on any page in this session ({"version", "on"}), or None."""
-    return st.session_state.get(SHOWN)
+def shown_params() -> dict[str, list[str]]:
+    """The date and pinned version last shown on any page in this session, as address parameters ({} if none)."""
+    shown = st.session_state.get(SHOWN)
+    return _as_params(shown) if shown else {}
+
+
+def _as_params(view: dict) -> dict[str, list[str]]:
+    return {k: [v] for k, v in viewstate.table_query(view["version"], view["on"], {}).items()}
 
 
 def pin_hint(version: int | None, shown: int) -> str:

@@ -73,3 +73,20 @@ def test_a_date_before_any_event_of_the_provinces_says_so_and_offers_no_empty_do
     assert [i.value for i in at.info] == ["No locality in these provinces has a recorded event on or before 13 Jun 2022: "
                                           "choose a later date or another province."]
     assert not at.get("download_button")
+
+
+def test_opened_from_the_menu_it_shows_the_date_of_the_page_before_brought_within_the_data(app_env):
+    # The date last shown on another page; after a full refresh the data may no longer reach it.
+    from dashboards.pages.state import SHOWN
+
+    at = page_apptest(PAGE)
+    at.session_state[SHOWN] = {"version": None, "on": date(2025, 2, 1)}
+    at.run()
+    assert not at.exception and at.date_input(key="ctl_date").value == date(2025, 2, 1)
+    assert at.query_params["date"] in ("2025-02-01", ["2025-02-01"])  # written by the run finish_run() starts
+    later = page_apptest(PAGE)
+    later.session_state[SHOWN] = {"version": None, "on": date(2031, 1, 1)}
+    later.run()
+    assert not later.exception
+    latest = later.date_input(key="ctl_date").value
+    assert latest < date(2031, 1, 1) and "outside the data" in later.warning[0].value

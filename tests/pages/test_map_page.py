@@ -6,21 +6,14 @@ from dashboards.schema import CONTROL, FIGURES
 from dashboards.seeds import read_seed
 from dashboards.config import SEEDS_DIR
 
-from ..conftest import component_args, own_row_from_template, run_page
+from ..conftest import component_args, own_row_from_template, page_apptest, run_page
 
 PAGE = "dashboards.pages.map_page"
 
 
 def map_apptest():
     """The map page under AppTest, not yet run, so a test can set query parameters first."""
-    from streamlit.testing.v1 import AppTest
-
-    def script():
-        from dashboards.pages import map_page
-
-        map_page.render()
-
-    return AppTest.from_function(script, default_timeout=60)
+    return page_apptest(PAGE)
 
 
 def seeds():
@@ -454,3 +447,19 @@ def test_a_card_whose_count_covers_only_part_of_its_people_says_which_part(app_e
     assert at.metric[labels.index("Zambia")].value == "900"
     assert any(c.value.startswith("refugees from South Kivu \\[Mantapala settlement only\\], as of 5 Jan 2026")
                for c in at.caption), [c.value for c in at.caption]
+
+
+def test_back_on_the_map_from_the_menu_it_shows_the_date_of_the_page_before_brought_within_the_data(app_env):
+    from dashboards.pages.state import SHOWN
+    from dashboards.viewstate import ViewState
+
+    at = map_apptest()
+    # The map was seen earlier in the session (its view kept, its widgets forgotten while another page showed);
+    # the page before showed a date the data no longer reaches (a full refresh since).
+    at.session_state["view"] = ViewState(None, date(2025, 2, 1), ("control",))
+    at.session_state[SHOWN] = {"version": None, "on": date(2031, 1, 1)}
+    at.run()
+    assert not at.exception
+    assert at.slider(key="date").value < date(2031, 1, 1) and "outside the data" in at.warning[0].value
+    assert at.query_params["layers"] in ("control", ["control"])  # the layers as the reader left them
+
