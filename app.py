@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.assets import install_assets
 from dashboards.pages import control_page, figures_page, history_page, map_page, sources_page, upload_page
-from dashboards.pages.state import finish_run
+from dashboards.pages.address import finish_run
 
 
 @st.cache_resource(show_spinner=False)

@@ -86,7 +86,7 @@ def page_apptest(module: str):
     def script(module_name):
         import importlib
 
-        from dashboards.pages.state import finish_run
+        from dashboards.pages.address import finish_run
 
         importlib.import_module(module_name).render()
         finish_run()

@@ -9,7 +9,8 @@ from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import CONTROL
-from .state import known_choices, newer_data, pin_hint, set_address, snapshot, view_from_address
+from .address import known_choices, newer_data, pin_hint, set_address, view_from_address
+from .state import snapshot
 
 
 def render() -> None:

@@ -8,7 +8,8 @@ from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import FIGURES, MEASURES, POPULATION_TYPES
-from .state import get_boundaries, known_choices, newer_data, pin_hint, set_address, snapshot, view_from_address
+from .address import known_choices, newer_data, pin_hint, set_address, view_from_address
+from .state import get_boundaries, snapshot
 
 
 def column_config() -> dict:

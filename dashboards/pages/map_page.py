@@ -18,8 +18,9 @@ from ..builders import text as t
 from ..config import database_url
 from ..schema import QUALIFIER_WORDS
 from .map_component import component_args, reported_position, show
-from .state import (address_later, get_boundaries, history_navigation, newer_data, pinned_view, shown_on,
-                    shown_params, snapshot, tables, write_address)
+from .address import (address_later, history_navigation, newer_data, pinned_view, shown_on, shown_params,
+                      write_address)
+from .state import get_boundaries, snapshot, tables
 
 LAYERS = {
     "control": "Territorial control",

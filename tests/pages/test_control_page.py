@@ -77,7 +77,7 @@ def test_a_date_before_any_event_of_the_provinces_says_so_and_offers_no_empty_do
 
 def test_opened_from_the_menu_it_shows_the_date_of_the_page_before_brought_within_the_data(app_env):
     # The date last shown on another page; after a full refresh the data may no longer reach it.
-    from dashboards.pages.state import SHOWN
+    from dashboards.pages.address import SHOWN
 
     at = page_apptest(PAGE)
     at.session_state[SHOWN] = {"version": None, "on": date(2025, 2, 1)}

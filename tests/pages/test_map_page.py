@@ -450,7 +450,7 @@ def test_a_card_whose_count_covers_only_part_of_its_people_says_which_part(app_e
 
 
 def test_back_on_the_map_from_the_menu_it_shows_the_date_of_the_page_before_brought_within_the_data(app_env):
-    from dashboards.pages.state import SHOWN
+    from dashboards.pages.address import SHOWN
     from dashboards.viewstate import ViewState
 
     at = map_apptest()
