@@ -31,4 +31,4 @@ page = st.navigation(
     position="hidden" if embedded else "sidebar",
 )
 page.run()
-finish_run()  # a page opened from the menu writes its view into the address on one more run
+finish_run()  # a page opened from the menu writes its view into the address here, once it is drawn

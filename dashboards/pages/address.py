@@ -43,8 +43,7 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     """
     version_key, kept_key = f"{date_key}_version", f"{date_key}_kept"
     if date_key in st.session_state and not history_navigation(written_with="date"):
-        # The notices of a visit's first run are said again on the run that writes its address (address_later).
-        return st.session_state.get(version_key), st.session_state.pop(f"{date_key}_notices", [])
+        return st.session_state.get(version_key), []
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     if not params:
         address_later()
@@ -62,8 +61,6 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
         else:
             st.session_state[key] = params.get(param, [])
             st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
-    if st.session_state.get(_LATER):
-        st.session_state[f"{date_key}_notices"] = notices
     return view.version, notices
 
 
@@ -108,27 +105,29 @@ _LATER, _PENDING = "address_later", "address_pending"
 
 def address_later() -> None:
     """This run is the first of a page opened with no view in its address (from the menu): write_address() waits
-    for the next run, which finish_run() starts once the page is drawn.
+    for the end of the run, where finish_run() writes it, once the page is drawn.
 
     Streamlit may not have put this page's path into the address yet when the page writes its view: the view
     would then be kept in the browser's history under the page before's path, and Back would show that page
-    with this one's view (Control lost its province filter that way)."""
+    with this one's view (Control lost its province filter that way). (A second run to write it was tried: a
+    date typed while that run went on could leave the date field showing the old date.)"""
     st.session_state[_LATER] = True
 
 
 def write_address(query: dict) -> None:
     """Put the view into the address, where the browser keeps it as a step of its history (see address_later)."""
     if st.session_state.pop(_LATER, False):
-        st.session_state[_PENDING] = True
+        st.session_state[_PENDING] = query
         return
     st.query_params.from_dict(query)
 
 
 def finish_run() -> None:
-    """After a page has run (app.py): the run that writes a waiting address (see address_later)."""
+    """After a page has run (app.py): write the address that waited for the end of the run (see address_later)."""
     st.session_state.pop(_LATER, None)  # a page that stopped before writing its view
-    if st.session_state.pop(_PENDING, False):
-        st.rerun()
+    query = st.session_state.pop(_PENDING, None)
+    if query is not None:
+        st.query_params.from_dict(query)
 
 
 # The date and data version on screen, shared by the map and the table pages: a page opened from the menu shows

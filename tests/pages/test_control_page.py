@@ -83,7 +83,7 @@ def test_opened_from_the_menu_it_shows_the_date_of_the_page_before_brought_withi
     at.session_state[SHOWN] = {"version": None, "on": date(2025, 2, 1)}
     at.run()
     assert not at.exception and at.date_input(key="ctl_date").value == date(2025, 2, 1)
-    assert at.query_params["date"] in ("2025-02-01", ["2025-02-01"])  # written by the run finish_run() starts
+    assert at.query_params["date"] in ("2025-02-01", ["2025-02-01"])  # written by finish_run(), after the page
     later = page_apptest(PAGE)
     later.session_state[SHOWN] = {"version": None, "on": date(2031, 1, 1)}
     later.run()
