@@ -166,7 +166,7 @@ def render() -> None:
                                  key=f"valid_only_{fingerprint[:16]}")
     refused = imports.refusal(checked, mode=mode, valid_rows_only=valid_only)
     confirmed = True
-    if refused and not imports.can_skip_rows(checked, mode=mode):
+    if refused:  # why the button is off (with only valid rows ticked too: after importing them, nothing is left)
         st.warning(refused)
     elif mode == "replace" and checked.preview is not None and checked.preview.removed:
         # Rows removed by a full refresh are easy to miss in a number beside a button: say it, and ask.

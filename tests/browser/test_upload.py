@@ -185,3 +185,22 @@ def test_a_file_that_cannot_be_read_gets_one_sentence_and_no_import_controls(wat
     assert page.get_by_role("button", name="Import as a new version").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
 
+
+
+def test_after_importing_only_the_valid_rows_the_page_says_nothing_is_left_to_import(watched, editor_app, tmp_path):
+    # Found by QA: the button went off after the import with no word why.
+    page = watched.page
+    sign_in(page, editor_app)
+    mixed = tmp_path / "mixed-valid-only.csv"
+    bad = "2025-12-29,COD,,UGA,,refugees,-1,flow,,,UNHCR,T,https://example.org/b,standard,"
+    mixed.write_text(f"{FIGURES_HEADER}\n{NEW.replace('91234', '91237').replace('2025-12-30', '2025-12-28')}\n{bad}\n")
+    page.locator('input[type="file"]').set_input_files(str(mixed))
+    page.get_by_text("Import only the 1 valid rows").click()
+    button = page.get_by_role("button", name="Import as a new version")
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.innerText.includes('Import as a new version') && !b.disabled)", timeout=30_000)
+    button.click()
+    page.get_by_text(re.compile(r"Version \d+ created: 1 added")).wait_for(timeout=30_000)
+    page.get_by_text("Nothing to import: every row to import is already in the current data").wait_for(
+        timeout=30_000)
+    assert button.is_disabled()
