@@ -437,8 +437,9 @@ def control_layer(state: pd.DataFrame, events: pd.DataFrame | None = None, on=No
 # --- Displacement ---------------------------------------------------------------
 
 
-# Where a popup may open: the map pans it clear of the zoom buttons (top left) and of the map's edges.
-POPUP_CLEAR_TOP_LEFT = (50, 84)
+# Where a popup may open: the map pans it clear of the map's edges, and 50 pixels from the left one, which keeps it
+# clear of the zoom buttons (34 pixels wide, 10 from the edge) whatever its height.
+POPUP_CLEAR_TOP_LEFT = (50, 10)
 POPUP_CLEAR_BOTTOM_RIGHT = (8, 8)
 
 
