@@ -80,23 +80,34 @@ def _may_contain(text: pd.Series, byte: bytes) -> bool:
     """False only when no cell of a column of Arrow strings holds this ASCII byte (which no other character's
     UTF-8 contains): the column's bytes are searched a megabyte at a time, many times faster than cell by cell.
     True when some cell may hold it, or when the column is not stored as Arrow strings."""
-    try:
-        chunked = text.array.__arrow_array__()
-    except AttributeError:
+    chunks = arrow_text(text)
+    if chunks is None:
         return True
-    widths = {pa.large_string(): np.int64, pa.string(): np.int32}
-    if chunked.type not in widths:
-        return True
-    for chunk in chunked.chunks:
-        if len(chunk) == 0:
-            continue
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        if data_buffer is None:
-            continue
-        offsets = np.frombuffer(offsets_buffer, dtype=widths[chunked.type])
+    for offsets, data in chunks:
         # The chunk's cells take these bytes of the buffer (a slice of a column starts into it).
-        view = memoryview(data_buffer)[int(offsets[chunk.offset]) : int(offsets[chunk.offset + len(chunk)])]
+        view = memoryview(data)[int(offsets[0]) : int(offsets[-1])]
         for start in range(0, len(view), _SCAN_BYTES):
             if byte in bytes(view[start : start + _SCAN_BYTES]):
                 return True
     return False
+
+
+def arrow_text(text: pd.Series) -> list[tuple[np.ndarray, pa.Buffer]] | None:
+    """A text column's cells as Arrow stores them, without a copy: per chunk, the offsets of its cells (one more
+    than the cells; cell i takes bytes offsets[i] to offsets[i + 1]) and the data buffer they index. Chunks with
+    no bytes are left out. None when the column is not stored as Arrow strings."""
+    try:
+        chunked = text.array.__arrow_array__()
+    except AttributeError:
+        return None
+    widths = {pa.large_string(): np.int64, pa.string(): np.int32}
+    if chunked.type not in widths:
+        return None
+    out = []
+    for chunk in chunked.chunks:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if len(chunk) == 0 or data_buffer is None:
+            continue
+        offsets = np.frombuffer(offsets_buffer, dtype=widths[chunked.type])
+        out.append((offsets[chunk.offset : chunk.offset + len(chunk) + 1], data_buffer))
+    return out

@@ -314,19 +314,10 @@ def _may_have_edge_spaces(text: pd.Series) -> bool:
     are printable ASCII therefore strips to itself. Reading those two bytes from Arrow's buffers
     costs a few milliseconds per million cells, against a whole new column for a strip.
     """
-    try:
-        chunked = text.array.__arrow_array__()
-    except AttributeError:  # not stored as Arrow strings: just strip
+    chunks = cells.arrow_text(text)
+    if chunks is None:  # not stored as Arrow strings: just strip
         return True
-    widths = {pa.large_string(): np.int64, pa.string(): np.int32}
-    if chunked.type not in widths:
-        return True
-    for chunk in chunked.chunks:
-        if len(chunk) == 0:
-            continue
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=widths[chunked.type])
-        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+    for offsets, data_buffer in chunks:
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts  # empty cells and nulls have no bytes to look at
         if not filled.any():

@@ -47,17 +47,17 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     if not params:
         address_later()
-    kept, shown = st.session_state.get(kept_key), st.session_state.get(SHOWN)
-    from_menu = not params and bool(kept or shown)  # through the menu, whose links carry no view
+    shown = shown_params()
+    from_menu = not params and bool(shown)  # through the menu, whose links carry no view
     if from_menu:
         # The date and data version last shown on any page (read as a link's, so a date the data no longer
         # reaches, after a full refresh, is brought within it and said); the filters as the reader left this page.
-        params = _as_params(shown or kept)
+        params = shown
     view, notices = pinned_view({k: params[k] for k in ("version", "date") if k in params}, span)
     st.session_state[version_key], st.session_state[date_key] = view.version, view.on
     for param, key in choices.items():
         if from_menu:
-            st.session_state[key] = list((kept or {}).get("choices", {}).get(param, []))
+            st.session_state[key] = list(st.session_state.get(kept_key, {}).get(param, []))
         else:
             st.session_state[key] = params.get(param, [])
             st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
@@ -93,11 +93,10 @@ def known_choices(key: str, options, label=str, what: str = "choice") -> str | N
 
 def set_address(date_key: str, version: int | None, on, choices: dict[str, list[str]]) -> None:
     """The address holds the view (version when pinned, the date, each list of choices not empty), and the
-    session keeps it for the reader's next visit to the page, and its date for the next page opened."""
+    session keeps its filters for the reader's next visit to the page, and its date for the next page opened."""
     write_address(viewstate.table_query(version, on, choices))
-    st.session_state[f"{date_key}_kept"] = {"version": version, "on": on,
-                                            "choices": {param: list(chosen) for param, chosen in choices.items()}}
-    shown_on(version, on)
+    st.session_state[f"{date_key}_kept"] = {param: list(chosen) for param, chosen in choices.items()}  # its filters
+    shown_on(version, on)  # the date and version, shared with the other pages
 
 
 _LATER, _PENDING = "address_later", "address_pending"
@@ -143,11 +142,9 @@ def shown_on(version: int | None, on) -> None:
 def shown_params() -> dict[str, list[str]]:
     """The date and pinned version last shown on any page in this session, as address parameters ({} if none)."""
     shown = st.session_state.get(SHOWN)
-    return _as_params(shown) if shown else {}
-
-
-def _as_params(view: dict) -> dict[str, list[str]]:
-    return {k: [v] for k, v in viewstate.table_query(view["version"], view["on"], {}).items()}
+    if not shown:
+        return {}
+    return {k: [v] for k, v in viewstate.table_query(shown["version"], shown["on"], {}).items()}
 
 
 def pin_hint(version: int | None, shown: int) -> str:

@@ -109,7 +109,10 @@ def test_an_older_version_says_newer_data_exists_and_a_page_left_through_the_men
     # The menu's link carries no view, and Streamlit forgets a page's widgets while another page is shown: the
     # page comes back as the reader left it (kept in the session), not on the latest data.
     back = page_apptest(PAGE)
-    back.session_state["fig_date_kept"] = at.session_state["fig_date_kept"]
+    from dashboards.pages.address import SHOWN
+
+    for key in ("fig_date_kept", SHOWN):  # its filters, and the date and version last shown
+        back.session_state[key] = at.session_state[key]
     back.run()
     assert back.date_input(key="fig_date").value == date(2025, 3, 1) and back.multiselect(key="fig_where").value == ["BDI"]
     assert back.query_params["version"] in ("1", ["1"]) and not back.warning
