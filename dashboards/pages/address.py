@@ -8,6 +8,7 @@ Forward, and write it back on every run; a page opened from the menu shows the d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -15,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import viewstate
 from ..config import database_url
-from .state import get_store, snapshot
+from .state import Snapshot, get_store, snapshot
 
 
 def history_navigation(written_with: str) -> bool:
@@ -62,6 +63,31 @@ def view_from_address(span, date_key: str, choices: dict[str, str]) -> tuple[int
             st.session_state[key] = params.get(param, [])
             st.session_state[f"{key}_from_link"] = True  # known_choices() says which of them cannot be shown
     return view.version, notices
+
+
+@dataclass(frozen=True)
+class TableView:
+    """What a table page shows: the version pinned by its address (None: the latest), the latest version, the data
+    on screen, and the date range the page's date can take."""
+
+    version: int | None
+    latest: int | None
+    snap: Snapshot
+    span: tuple
+
+
+def table_view(date_key: str, choices: dict[str, str]) -> TableView | None:
+    """A table page's data and view (view_from_address), its notices said on the page; None, said too, when there
+    is no data yet."""
+    current = snapshot()
+    if current.span is None:
+        st.info("There is no data yet.")
+        return None
+    version, notices = view_from_address(current.span, date_key, choices)
+    snap = snapshot(version) if version else current
+    for notice in notices:
+        st.warning(notice)
+    return TableView(version, current.version, snap, snap.span or current.span)
 
 
 def pinned_view(params: dict[str, list[str]], span, places=()) -> tuple[viewstate.ViewState, list[str]]:

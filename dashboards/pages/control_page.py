@@ -9,21 +9,15 @@ from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import CONTROL
-from .address import known_choices, newer_data, pin_hint, set_address, view_from_address
-from .state import snapshot
+from .address import known_choices, newer_data, pin_hint, set_address, table_view
 
 
 def render() -> None:
-    current = snapshot()
     st.title("Territorial control")
-    if current.span is None:
-        st.info("There is no data yet.")
+    view = table_view("ctl_date", {"province": "ctl_province"})
+    if view is None:
         return
-    version, notices = view_from_address(current.span, "ctl_date", {"province": "ctl_province"})
-    snap = snapshot(version) if version else current
-    span = snap.span or current.span
-    for notice in notices:
-        st.warning(notice)
+    version, snap, span = view.version, view.snap, view.span
     control = snap.control
     when, where = st.columns([1, 3])
     on = when.date_input("Control on", min_value=span[0], max_value=span[1], key="ctl_date", format="YYYY-MM-DD")
@@ -34,7 +28,7 @@ def render() -> None:
         st.warning(unknown)
     chosen = where.multiselect("Province", provinces, key="ctl_province", placeholder="All provinces")
     set_address("ctl_date", version, on, {"province": chosen})
-    newer_data(version, current.version, viewstate.table_query(None, on, {"province": chosen}))
+    newer_data(version, view.latest, viewstate.table_query(None, on, {"province": chosen}))
     st.caption(
         f"Control on {t.fmt_date(on)}, data version {snap.version}: per locality, from its latest recorded event "
         "on or before that date. 'Since' is the first event of the controller's unbroken run up to then. Claims "

@@ -8,8 +8,8 @@ from .. import viewstate
 from ..builders import tables
 from ..builders import text as t
 from ..schema import FIGURES, MEASURES, POPULATION_TYPES
-from .address import known_choices, newer_data, pin_hint, set_address, view_from_address
-from .state import get_boundaries, snapshot
+from .address import known_choices, newer_data, pin_hint, set_address, table_view
+from .state import get_boundaries
 
 
 def column_config() -> dict:
@@ -23,18 +23,12 @@ def column_config() -> dict:
 
 
 def render() -> None:
-    current = snapshot()
     names = get_boundaries().country_names()
     st.title("Displacement figures")
-    if current.span is None:
-        st.info("There is no data yet.")
+    view = table_view("fig_date", {"where": "fig_where", "who": "fig_who", "measure": "fig_measure"})
+    if view is None:
         return
-    version, notices = view_from_address(current.span, "fig_date",
-                                         {"where": "fig_where", "who": "fig_who", "measure": "fig_measure"})
-    snap = snapshot(version) if version else current
-    span = snap.span or current.span
-    for notice in notices:
-        st.warning(notice)
+    version, snap, span = view.version, view.snap, view.span
     figures = snap.figures
     st.caption(
         "One row per reported figure. Stocks (people displaced at a date) and flows (people newly displaced, "
@@ -55,7 +49,7 @@ def render() -> None:
     measure = c3.multiselect("Stock or flow", MEASURES, key="fig_measure", placeholder="Both")
     chosen = {"where": where, "who": who, "measure": measure}
     set_address("fig_date", version, on, chosen)
-    newer_data(version, current.version, viewstate.table_query(None, on, chosen))
+    newer_data(version, view.latest, viewstate.table_query(None, on, chosen))
     shown = figures[figures["as_of"].dt.date <= on]
     if where:
         shown = shown[shown["destination_country"].isin(where)]
